@@ -1,0 +1,1 @@
+"""Use cases: the only way anything writes."""

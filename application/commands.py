@@ -1,0 +1,184 @@
+"""Validated command inputs, shared by the HTTP API and the CLI.
+
+Shape checks live here (types, enums, lengths, NHS number); rules that depend on the
+incident or on policy live in the domain.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.enums import (
+    CandourExceptionReason,
+    PhysicalHarm,
+    Profile,
+    PsychologicalHarm,
+    ResponseType,
+)
+from domain.nhs_number import normalise_nhs_number
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
+OptionalText = Annotated[str, Field(max_length=20_000)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+OrgCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]{0,19}$")]
+ActionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+NhsNumber = Annotated[str, AfterValidator(normalise_nhs_number)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    expected_version: int | None = Field(
+        default=None, ge=1, description="Refuse the command unless the incident is at this version."
+    )
+
+
+class PatientDetails(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    nhs_number: NhsNumber | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    date_of_birth: date | None = None
+
+
+class ReportIncident(Command):
+    organisation: OrgCode = Field(description="Provider organisation code (ODS).")
+    commissioner: OrgCode = Field(description="Commissioner (ICB) code.")
+    profile: Profile = Profile.PSIRF_2022
+    occurred_at: AwareDatetime
+    identified_at: AwareDatetime
+    reported_at: AwareDatetime | None = Field(
+        default=None, description="When it entered the local reporting system; defaults to now."
+    )
+    location: ShortText
+    care_setting: ShortText
+    category: ShortText
+    description: LongText
+    immediate_actions: OptionalText = ""
+    physical_harm: PhysicalHarm
+    psychological_harm: PsychologicalHarm = PsychologicalHarm.NONE
+    patient: PatientDetails | None = None
+
+
+class Classify(Command):
+    physical_harm: PhysicalHarm
+    psychological_harm: PsychologicalHarm
+    prolonged_psychological_harm: bool = False
+    never_event: Code | None = None
+    national_priority: Code | None = None
+    local_priority: Code | None = None
+    serious_incident: bool | None = None
+    rationale: LongText
+
+
+class ReportToCommissioner(Command):
+    reference: ShortText = Field(description="External reference (StEIS or LFPSE id).")
+    reported_on: date
+
+
+class SubmitInitialReview(Command):
+    submitted_on: date
+    summary: LongText
+
+
+class NotifyCandour(Command):
+    relevant_person: ShortText = Field(description="Role, e.g. 'patient' or 'next of kin'.")
+    notified_on: date
+    in_person: bool
+    apology_given: bool
+    account_given: bool
+
+
+class SendCandourLetter(Command):
+    sent_on: date
+    summary: LongText
+
+
+class Attempt(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    on: date
+    method: ShortText
+    outcome: ShortText
+
+
+class RecordCandourException(Command):
+    reason: CandourExceptionReason
+    attempts: list[Attempt] = Field(min_length=1, max_length=100)
+
+
+class StartInvestigation(Command):
+    response_type: ResponseType
+    lead: ShortText
+    started_on: date
+    coroner_initiated: bool = False
+
+
+class SubmitInvestigationReport(Command):
+    submitted_on: date
+    findings: LongText
+    contributing_factors: list[ShortText] = Field(default_factory=list, max_length=100)
+    root_causes: list[ShortText] = Field(default_factory=list, max_length=100)
+
+
+class AgreeAction(Command):
+    action_id: ActionId
+    description: LongText
+    owner: ShortText
+    due: date
+
+
+class CompleteAction(Command):
+    action_id: ActionId
+    completed_on: date
+    evidence: LongText
+
+
+class ReviewAction(Command):
+    action_id: ActionId
+    effective: bool
+    notes: LongText
+
+
+class RequestDowngrade(Command):
+    rationale: LongText
+
+
+class DecideDowngrade(Command):
+    approved: bool
+    rationale: LongText
+
+
+class AgreeExtension(Command):
+    deadline: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.\-]+)?$", max_length=80)]
+    new_due: date
+    reason: LongText
+    approved_by: ShortText
+
+
+class Close(Command):
+    closed_on: date
+
+
+COMMANDS: dict[str, type[Command]] = {
+    "classify": Classify,
+    "report-to-commissioner": ReportToCommissioner,
+    "submit-initial-review": SubmitInitialReview,
+    "notify-candour": NotifyCandour,
+    "send-candour-letter": SendCandourLetter,
+    "record-candour-exception": RecordCandourException,
+    "start-investigation": StartInvestigation,
+    "submit-investigation-report": SubmitInvestigationReport,
+    "agree-action": AgreeAction,
+    "complete-action": CompleteAction,
+    "review-action": ReviewAction,
+    "request-downgrade": RequestDowngrade,
+    "decide-downgrade": DecideDowngrade,
+    "agree-extension": AgreeExtension,
+    "close": Close,
+}
+"""Command name (kebab-case, as in the HTTP path and the CLI) → input model."""

@@ -1,0 +1,1 @@
+"""Incident domain model: the aggregate, its rules and policy. No infrastructure here."""

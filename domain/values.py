@@ -1,0 +1,158 @@
+"""Value objects carried by incident events and held in the aggregate's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from domain.enums import (
+    CandourExceptionReason,
+    DeadlineStatus,
+    PhysicalHarm,
+    PsychologicalHarm,
+    ResponseType,
+)
+
+
+@dataclass(frozen=True)
+class Patient:
+    nhs_number: str | None = None
+    name: str | None = None
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class ContactAttempt:
+    """One dated attempt to contact the relevant person (Duty of Candour)."""
+
+    on: date
+    method: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class RequiredResponse:
+    """What the classification asks for: which learning responses are acceptable,
+    whether one is required before closure, and any body to refer to."""
+
+    allowed: tuple[ResponseType, ...]
+    required: bool
+    reason: str
+    refer_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    physical_harm: PhysicalHarm
+    psychological_harm: PsychologicalHarm
+    prolonged_psychological_harm: bool
+    never_event: str | None
+    national_priority: str | None
+    local_priority: str | None
+    serious_incident: bool | None
+    rationale: str
+    candour_applies: bool
+    required_response: RequiredResponse | None
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """A change to one deadline, recorded in the event that caused it.
+
+    ``change`` is ``set`` (with ``due``), ``met`` (with ``on``), ``waived`` (with
+    ``reason``) or ``extended`` (with the new ``due`` and ``reason``).
+    """
+
+    kind: str
+    change: str
+    due: date | None = None
+    on: date | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due: date
+    status: DeadlineStatus = DeadlineStatus.PENDING
+    met_on: date | None = None
+    reason: str = ""
+    previous_dues: tuple[date, ...] = ()
+
+    def apply(self, change: ClockChange) -> Deadline:
+        if change.change == "met":
+            return replace(self, status=DeadlineStatus.MET, met_on=change.on)
+        if change.change == "waived":
+            return replace(self, status=DeadlineStatus.WAIVED, reason=change.reason)
+        if change.change == "extended":
+            assert change.due is not None
+            return replace(
+                self,
+                due=change.due,
+                reason=change.reason,
+                previous_dues=(*self.previous_dues, self.due),
+            )
+        raise ValueError(f"unknown clock change {change.change!r}")
+
+
+@dataclass(frozen=True)
+class ActionReview:
+    effective: bool
+    notes: str
+    reviewed_at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
+class SafetyAction:
+    action_id: str
+    description: str
+    owner: str
+    due: date
+    agreed_at: datetime
+    completed_on: date | None = None
+    evidence: str | None = None
+    reviews: tuple[ActionReview, ...] = ()
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_on is not None
+
+
+@dataclass(frozen=True)
+class CandourRecord:
+    relevant_person: str | None = None
+    notified_on: date | None = None
+    in_person: bool | None = None
+    apology_given: bool | None = None
+    account_given: bool | None = None
+    letter_sent_on: date | None = None
+    letter_summary: str | None = None
+    exception_reason: CandourExceptionReason | None = None
+    attempts: tuple[ContactAttempt, ...] = ()
+
+    @property
+    def is_done(self) -> bool:
+        """Letter sent after notification, or an exception recorded with attempts."""
+        return self.letter_sent_on is not None or self.exception_reason is not None
+
+
+@dataclass(frozen=True)
+class Investigation:
+    response_type: ResponseType
+    lead: str
+    started_on: date
+    coroner_initiated: bool
+    submitted_on: date | None = None
+    findings: str | None = None
+    contributing_factors: tuple[str, ...] = ()
+    root_causes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    requested_at: datetime
+    rationale: str
+    approved: bool | None = None
+    decision_rationale: str | None = None
+    decided_at: datetime | None = None

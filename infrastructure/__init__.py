@@ -1,0 +1,1 @@
+"""Adapters: persistence wiring, HTTP API, CLI, settings."""
