@@ -32,7 +32,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        decoded: Enum = self.type(data)
+        return decoded
 
 
 class DataclassAsDict(Transcoding):

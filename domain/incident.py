@@ -373,9 +373,9 @@ class Incident(Aggregate):
                 f"reported_at ({reported.isoformat()}) is before identified_at "
                 f"({identified_at.isoformat()}): an incident is reported after it is identified"
             )
-        if patient is not None and patient.date_of_birth is not None:
-            if patient.date_of_birth > business_date(occurred_at):
-                raise InvalidCommand("patient.date_of_birth is after the incident occurred")
+        birth = patient.date_of_birth if patient is not None else None
+        if birth is not None and birth > business_date(occurred_at):
+            raise InvalidCommand("patient.date_of_birth is after the incident occurred")
         framework = ctx.policy.profile(profile)
         applies = candour_applies(physical_harm, prolonged_psychological_harm=False)
         facts = ClockFacts(
