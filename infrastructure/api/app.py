@@ -1,0 +1,137 @@
+"""FastAPI application: thin handlers that parse input, call one service method, render.
+
+No ``from __future__ import annotations`` here: command endpoints are generated per
+command model and FastAPI reads their annotations at runtime.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+
+from application.commands import COMMANDS, Command, ReportIncident
+from application.incidents import IncidentService
+from infrastructure.api.problems import install_problem_handlers, problem
+
+ActorHeader = Annotated[
+    str,
+    Header(
+        alias="X-Actor",
+        min_length=1,
+        max_length=200,
+        description="Who is acting (until authentication lands).",
+    ),
+]
+
+
+def create_app(service_factory: Callable[[], IncidentService]) -> FastAPI:
+    """Build the HTTP app. ``service_factory`` runs at start-up, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = service_factory()
+        app.state.service = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="Incidentflow",
+        version="0.1.0",
+        summary="Event-sourced NHS patient-safety incident lifecycles",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(_incident_router())
+
+    @app.get("/health", tags=["operations"])
+    def health(request: Request) -> dict[str, Any]:
+        service: IncidentService = request.app.state.service
+        return {"status": "ok", "events": service.event_count()}
+
+    return app
+
+
+def _service(request: Request) -> IncidentService:
+    service: IncidentService = request.app.state.service
+    return service
+
+
+def _incident_router() -> APIRouter:
+    router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+    @router.post("", status_code=201)
+    def report_incident(
+        request: Request, body: ReportIncident, actor: ActorHeader = "anonymous"
+    ) -> dict[str, Any]:
+        """Report a new incident; returns its id, reference and version."""
+        return _service(request).report(body, actor=actor)
+
+    @router.get("/{incident}")
+    def get_incident(request: Request, incident: str) -> dict[str, Any]:
+        """Current state: status, classification, candour, investigation, actions, deadlines."""
+        service = _service(request)
+        return service.get(service.resolve(incident))
+
+    @router.get("/{incident}/history")
+    def get_history(
+        request: Request,
+        incident: str,
+        as_of: Annotated[AwareDatetime | None, Query(description="Only events recorded by then.")] = None,
+    ) -> dict[str, Any]:
+        """Every event in order: version, type, recorded_at, actor, data."""
+        service = _service(request)
+        return service.history(service.resolve(incident), as_of=as_of)
+
+    @router.get("/{incident}/state", response_model=None)
+    def get_state(
+        request: Request,
+        incident: str,
+        version: Annotated[int | None, Query(ge=1)] = None,
+        as_of: Annotated[AwareDatetime | None, Query()] = None,
+    ) -> dict[str, Any] | JSONResponse:
+        """The state as it was at a version, or as recorded at an instant."""
+        service = _service(request)
+        incident_id = service.resolve(incident)
+        if (version is None) == (as_of is None):
+            return problem(422, "give exactly one of the query parameters version or as_of")
+        if version is not None:
+            return service.state_at_version(incident_id, version)
+        assert isinstance(as_of, datetime)
+        return service.state_as_of(incident_id, as_of)
+
+    for name, model in COMMANDS.items():
+        router.add_api_route(
+            f"/{{incident}}/{name}",
+            _command_endpoint(name, model),
+            methods=["POST"],
+            name=name,
+            summary=name.replace("-", " ").capitalize(),
+        )
+
+    @router.post("/{incident}/{command}", include_in_schema=False)
+    def unknown_command(command: str) -> JSONResponse:
+        known = ", ".join(COMMANDS)
+        return problem(422, f"unknown command {command!r}; the commands are: {known}")
+
+    return router
+
+
+def _command_endpoint(name: str, model: type[Command]) -> Callable[..., dict[str, Any]]:
+    def endpoint(
+        request: Request,
+        incident: str,
+        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        actor: ActorHeader = "anonymous",
+    ) -> dict[str, Any]:
+        service = _service(request)
+        return service.dispatch(name, service.resolve(incident), body, actor=actor)
+
+    endpoint.__name__ = name.replace("-", "_")
+    endpoint.__doc__ = (model.__doc__ or "").strip() or f"Record {name} on the incident."
+    return endpoint

@@ -1,0 +1,123 @@
+"""Command line: ``incidentflow <command>``. Thin: parse, call the service, render."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from domain.errors import PolicyError
+
+app = typer.Typer(help="Incidentflow: NHS patient-safety incident lifecycles.", no_args_is_help=True)
+policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+def _parse_instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise typer.BadParameter("give the instant with a UTC offset, e.g. 2026-05-02T09:00:00+01:00")
+    return instant
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the HTTP service on the configured store (INCIDENTFLOW_DATABASE_URL)."""
+    import uvicorn
+
+    from infrastructure.api.app import create_app
+    from infrastructure.bootstrap import bootstrap
+    from infrastructure.settings import Settings
+
+    settings = Settings()
+    try:
+        service = bootstrap(settings)
+    except PolicyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"Incidentflow on http://{bind_host}:{bind_port} (store: {settings.database_url})")
+    typer.echo(f"API docs: http://{bind_host}:{bind_port}/docs")
+    uvicorn.run(create_app(lambda: service), host=bind_host, port=bind_port, log_level="info")
+
+
+@app.command()
+def history(
+    incident: Annotated[str, typer.Argument(help="Incident id or reference (INC-2026-000042).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Only events recorded by this ISO instant.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print an incident's full history, in order."""
+    from application.errors import IncidentNotFound
+    from infrastructure.bootstrap import bootstrap
+
+    instant = _parse_instant(as_of)
+    service = bootstrap()
+    try:
+        result = service.history(service.resolve(incident), as_of=instant)
+    except IncidentNotFound as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        service.close()
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for event in result["events"]:
+        typer.echo(f"v{event['version']:<3} {event['recorded_at']}  {event['type']:<26} by {event['actor']}")
+        for line in _summary(event["data"]):
+            typer.echo(f"      {line}")
+
+
+def _summary(data: dict[str, Any]) -> list[str]:
+    lines = []
+    for key, value in data.items():
+        if key == "clocks":
+            for change in value:
+                target = change.get("due") or change.get("on") or change.get("reason")
+                lines.append(f"clock {change['kind']}: {change['change']} {target or ''}".rstrip())
+        elif value not in (None, "", [], {}):
+            text = json.dumps(value) if isinstance(value, dict | list) else str(value)
+            lines.append(f"{key}: {text[:120]}")
+    return lines
+
+
+@policy_app.command("check")
+def policy_check(
+    path: Annotated[Path, typer.Argument(help="A policy TOML file, or a policy directory.")],
+) -> None:
+    """Validate a policy file (or a whole policy directory) and say what it holds."""
+    from domain.policy import check_policy_file, load_policy
+
+    try:
+        if path.is_dir():
+            policy = load_policy(path)
+            typer.echo(
+                f"{path}: valid policy: {len(policy.profiles)} profiles, "
+                f"{len(policy.never_events)} Never Event types, "
+                f"{len(policy.national_priorities)} national priorities, "
+                f"{len(policy.response_plans)} response plans"
+            )
+        else:
+            typer.echo(f"{path}: valid: {check_policy_file(path)}")
+    except PolicyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    app()

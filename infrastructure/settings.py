@@ -1,0 +1,24 @@
+"""Configuration from ``INCIDENTFLOW_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/incidentflow.sqlite"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INCIDENTFLOW_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="sqlite:///path (embedded) or postgresql+psycopg://user@host:port/db",
+    )
+    policy_dir: Path | None = Field(
+        default=None, description="Directory of policy TOML files; default: the shipped policy."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
