@@ -29,23 +29,25 @@ ActionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
 NhsNumber = Annotated[str, AfterValidator(normalise_nhs_number)]
 
 
-class Command(BaseModel):
+class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Command(Input):
+    """A command on an existing incident; it may carry the version the caller last saw."""
 
     expected_version: int | None = Field(
         default=None, ge=1, description="Refuse the command unless the incident is at this version."
     )
 
 
-class PatientDetails(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
+class PatientDetails(Input):
     nhs_number: NhsNumber | None = None
     name: Annotated[str, Field(max_length=200)] | None = None
     date_of_birth: date | None = None
 
 
-class ReportIncident(Command):
+class ReportIncident(Input):
     organisation: OrgCode = Field(description="Provider organisation code (ODS).")
     commissioner: OrgCode = Field(description="Commissioner (ICB) code.")
     profile: Profile = Profile.PSIRF_2022
@@ -98,9 +100,7 @@ class SendCandourLetter(Command):
     summary: LongText
 
 
-class Attempt(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
+class Attempt(Input):
     on: date
     method: ShortText
     outcome: ShortText

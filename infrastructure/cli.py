@@ -121,3 +121,7 @@ def policy_check(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
