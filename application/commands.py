@@ -48,6 +48,8 @@ class PatientDetails(Input):
 
 
 class ReportIncident(Input):
+    """Report a new incident (records Reported and starts its clocks)."""
+
     organisation: OrgCode = Field(description="Provider organisation code (ODS).")
     commissioner: OrgCode = Field(description="Commissioner (ICB) code.")
     profile: Profile = Profile.PSIRF_2022
@@ -67,6 +69,8 @@ class ReportIncident(Input):
 
 
 class Classify(Command):
+    """Grade harm and classify; derives candour and the required response (Classified)."""
+
     physical_harm: PhysicalHarm
     psychological_harm: PsychologicalHarm
     prolonged_psychological_harm: bool = False
@@ -78,16 +82,22 @@ class Classify(Command):
 
 
 class ReportToCommissioner(Command):
+    """The incident was reported to the commissioner (StEIS/LFPSE) (ReportedToCommissioner)."""
+
     reference: ShortText = Field(description="External reference (StEIS or LFPSE id).")
     reported_on: date
 
 
 class SubmitInitialReview(Command):
+    """SIF 2015 initial review, the '72-hour report' (InitialReviewSubmitted)."""
+
     submitted_on: date
     summary: LongText
 
 
 class NotifyCandour(Command):
+    """Duty of Candour notification in person, with account and apology (CandourNotified)."""
+
     relevant_person: ShortText = Field(description="Role, e.g. 'patient' or 'next of kin'.")
     notified_on: date
     in_person: bool
@@ -96,6 +106,8 @@ class NotifyCandour(Command):
 
 
 class SendCandourLetter(Command):
+    """The written Duty of Candour follow-up (CandourLetterSent)."""
+
     sent_on: date
     summary: LongText
 
@@ -107,11 +119,15 @@ class Attempt(Input):
 
 
 class RecordCandourException(Command):
+    """The relevant person declined or could not be contacted (CandourExceptionRecorded)."""
+
     reason: CandourExceptionReason
     attempts: list[Attempt] = Field(min_length=1, max_length=100)
 
 
 class StartInvestigation(Command):
+    """Start the learning response or investigation (InvestigationStarted)."""
+
     response_type: ResponseType
     lead: ShortText
     started_on: date
@@ -119,6 +135,8 @@ class StartInvestigation(Command):
 
 
 class SubmitInvestigationReport(Command):
+    """Submit the investigation report (Investigated)."""
+
     submitted_on: date
     findings: LongText
     contributing_factors: list[ShortText] = Field(default_factory=list, max_length=100)
@@ -126,6 +144,8 @@ class SubmitInvestigationReport(Command):
 
 
 class AgreeAction(Command):
+    """Agree a safety action with a named owner and due date (SafetyActionAgreed)."""
+
     action_id: ActionId
     description: LongText
     owner: ShortText
@@ -133,27 +153,37 @@ class AgreeAction(Command):
 
 
 class CompleteAction(Command):
+    """A safety action was implemented (SafetyActionCompleted)."""
+
     action_id: ActionId
     completed_on: date
     evidence: LongText
 
 
 class ReviewAction(Command):
+    """Whether a completed safety action was effective (SafetyActionReviewed)."""
+
     action_id: ActionId
     effective: bool
     notes: LongText
 
 
 class RequestDowngrade(Command):
+    """Ask the commissioner to downgrade the incident (DowngradeRequested)."""
+
     rationale: LongText
 
 
 class DecideDowngrade(Command):
+    """The commissioner approves or rejects a downgrade (DowngradeDecided)."""
+
     approved: bool
     rationale: LongText
 
 
 class AgreeExtension(Command):
+    """A deadline extension agreed with the commissioner (DeadlineExtended)."""
+
     deadline: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.\-]+)?$", max_length=80)]
     new_due: date
     reason: LongText
@@ -161,6 +191,8 @@ class AgreeExtension(Command):
 
 
 class Close(Command):
+    """Close the incident once everything required is done (ActionsClosed)."""
+
     closed_on: date
 
 

@@ -17,6 +17,8 @@ from application.commands import COMMANDS, Command, ReportIncident
 from application.incidents import IncidentService
 from infrastructure.api.problems import install_problem_handlers, problem
 
+MAX_BODY_BYTES = 1_048_576
+
 ActorHeader = Annotated[
     str,
     Header(
@@ -48,6 +50,13 @@ def create_app(service_factory: Callable[[], IncidentService]) -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(_incident_router())
+
+    @app.middleware("http")
+    async def limit_body_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return problem(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        return await call_next(request)
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> dict[str, Any]:

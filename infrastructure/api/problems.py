@@ -18,6 +18,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Request body too large",
     422: "Invalid input",
     500: "Internal error",
 }

@@ -173,3 +173,19 @@ def test_serve_answers_http_on_the_configured_store(database_url: str, tmp_path:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_refuses_to_start_on_a_bad_policy_file(
+    monkeypatch: pytest.MonkeyPatch, cli_env: str, tmp_path: Path
+) -> None:
+    broken = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, broken)
+    text = (broken / "national_priorities.toml").read_text()
+    (broken / "national_priorities.toml").write_text(
+        text.replace('required_response = "psii"', 'required_response = "inquiry"', 1)
+    )
+    monkeypatch.setenv("INCIDENTFLOW_POLICY_DIR", str(broken))
+    result = runner.invoke(app, ["serve", "--port", str(_free_port())])
+    assert result.exit_code == 2
+    assert "national_priorities.toml" in result.output
+    assert "required_response" in result.output

@@ -1,0 +1,25 @@
+"""Limits of the HTTP surface that protect the store."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
+    before = client.app.state.service.event_count()  # type: ignore[attr-defined]
+    response = client.post(
+        "/incidents",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "limited to 1048576 bytes" in response.json()["detail"]
+    assert client.app.state.service.event_count() == before  # type: ignore[attr-defined]
+
+
+def test_openapi_lists_every_command(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for name in ("classify", "notify-candour", "agree-extension", "close"):
+        assert f"/incidents/{{incident}}/{name}" in paths
+    assert "/incidents/{incident}/state" in paths
