@@ -181,13 +181,23 @@ class DecideDowngrade(Command):
     rationale: LongText
 
 
+DeadlineKind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.\-]+)?$", max_length=80)]
+
+
 class AgreeExtension(Command):
     """A deadline extension agreed with the commissioner (DeadlineExtended)."""
 
-    deadline: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.\-]+)?$", max_length=80)]
+    deadline: DeadlineKind
     new_due: date
     reason: LongText
     approved_by: ShortText
+
+
+class WaiveDeadline(Command):
+    """A deadline no longer applies; records why (DeadlineWaived)."""
+
+    deadline: DeadlineKind
+    reason: LongText
 
 
 class Close(Command):
@@ -211,6 +221,7 @@ COMMANDS: dict[str, type[Command]] = {
     "request-downgrade": RequestDowngrade,
     "decide-downgrade": DecideDowngrade,
     "agree-extension": AgreeExtension,
+    "waive-deadline": WaiveDeadline,
     "close": Close,
 }
 """Command name (kebab-case, as in the HTTP path and the CLI) → input model."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from application.clock import Clock, SystemClock
 from application.errors import IncidentNotFound, VersionConflict
 from application.transcodings import register_domain_transcodings
 from application.views import event_view, incident_view
+from domain.errors import AlreadyRecorded
 from domain.incident import CommandContext, Incident, incident_id_for
 from domain.numbering import IncidentNumbering, numbering_id
 from domain.policy import Policy
@@ -248,9 +249,29 @@ class IncidentService:
             ),
         )
 
+    def waive_deadline(self, incident_id: UUID, command: c.WaiveDeadline, *, actor: str) -> dict[str, Any]:
+        return self._execute(
+            incident_id,
+            command,
+            actor,
+            lambda i, ctx: i.waive_deadline(ctx, deadline=command.deadline, reason=command.reason),
+        )
+
     def close_incident(self, incident_id: UUID, command: c.Close, *, actor: str) -> dict[str, Any]:
         return self._execute(
             incident_id, command, actor, lambda i, ctx: i.close(ctx, closed_on=command.closed_on)
+        )
+
+    def record_breach(self, incident_id: UUID, *, kind: str, due: date, actor: str = "scheduler") -> bool:
+        """Record that a deadline was breached; False if there was nothing to record."""
+        return self._record_clock_event(
+            incident_id, actor, lambda i, ctx: i.record_breach(ctx, kind=kind, due=due)
+        )
+
+    def record_reminder(self, incident_id: UUID, *, kind: str, due: date, actor: str = "scheduler") -> bool:
+        """Record that a deadline is approaching; False if there was nothing to record."""
+        return self._record_clock_event(
+            incident_id, actor, lambda i, ctx: i.record_reminder(ctx, kind=kind, due=due)
         )
 
     def dispatch(self, name: str, incident_id: UUID, command: c.Command, *, actor: str) -> dict[str, Any]:
@@ -273,7 +294,7 @@ class IncidentService:
             ) from None
 
     def get(self, incident_id: UUID) -> dict[str, Any]:
-        return incident_view(self._load(incident_id))
+        return incident_view(self._load(incident_id), self._today())
 
     def state_at_version(self, incident_id: UUID, version: int) -> dict[str, Any]:
         current = self._load(incident_id)
@@ -282,12 +303,12 @@ class IncidentService:
                 incident_id,
                 f"{current.reference} has versions 1 to {current.version}; there is no version {version}",
             )
-        return incident_view(self._load(incident_id, version=version))
+        return incident_view(self._load(incident_id, version=version), self._today())
 
     def state_as_of(self, incident_id: UUID, instant: datetime) -> dict[str, Any]:
         """The incident as it was recorded at ``instant`` (what was known then)."""
         version = self.version_as_of(incident_id, instant)
-        return incident_view(self._load(incident_id, version=version))
+        return incident_view(self._load(incident_id, version=version), business_date(instant))
 
     def version_as_of(self, incident_id: UUID, instant: datetime) -> int:
         version = 0
@@ -313,6 +334,9 @@ class IncidentService:
 
     # -------------------------------------------------------------- internals
 
+    def _today(self) -> date:
+        return business_date(self.clock.now())
+
     def _context(self, actor: str) -> CommandContext:
         return CommandContext(actor=actor, now=self.clock.now(), policy=self.policy, calendar=self.calendar)
 
@@ -336,6 +360,24 @@ class IncidentService:
         for event in self.store.repository.event_store.get(incident_id):
             if isinstance(event, Incident.Event):
                 yield event
+
+    def _record_clock_event(
+        self, incident_id: UUID, actor: str, action: Callable[[Incident, CommandContext], None]
+    ) -> bool:
+        """Run a scheduler command; another writer winning the race is retried once, and
+        the aggregate's refusal of a duplicate means there is nothing left to record."""
+        for _ in range(3):
+            incident = self._load(incident_id)
+            try:
+                action(incident, self._context(actor))
+            except AlreadyRecorded:
+                return False
+            try:
+                self.store.save(incident)
+            except IntegrityError:
+                continue
+            return True
+        return False
 
     def _execute(
         self,

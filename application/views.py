@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.incident import Incident
+from domain.values import Deadline
 
 EVENT_ENVELOPE_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -43,7 +44,21 @@ def event_view(event: Incident.Event) -> dict[str, Any]:
     }
 
 
-def incident_view(incident: Incident) -> dict[str, Any]:
+def deadline_view(deadline: Deadline, today: date) -> dict[str, Any]:
+    return {
+        "kind": deadline.kind,
+        "due": deadline.due.isoformat(),
+        "status": deadline.state.value,
+        "met_on": plain(deadline.met_on),
+        "days_overdue": deadline.days_overdue(today),
+        "reason": deadline.reason,
+        "history": [p.isoformat() for p in deadline.previous_dues],
+        "breached_dues": [p.isoformat() for p in deadline.breached_dues],
+    }
+
+
+def incident_view(incident: Incident, today: date) -> dict[str, Any]:
+    """The incident's current state; ``today`` (Europe/London) dates the overdue counts."""
     classification = incident.classification
     external_reference, commissioner_reported_on = incident.commissioner_report
     return {
@@ -77,17 +92,7 @@ def incident_view(incident: Incident) -> dict[str, Any]:
         "missing_for_closure": incident.missing_for_closure()
         if incident.status.value not in ("closed", "downgraded")
         else [],
-        "deadlines": [
-            {
-                "kind": d.kind,
-                "due": d.due.isoformat(),
-                "status": d.status.value,
-                "met_on": plain(d.met_on),
-                "reason": d.reason,
-                "history": [p.isoformat() for p in d.previous_dues],
-            }
-            for d in incident.deadlines
-        ],
+        "deadlines": [deadline_view(d, today) for d in incident.deadlines],
         "created_at": incident.created_on.isoformat(),
         "modified_at": incident.modified_on.isoformat(),
     }

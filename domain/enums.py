@@ -63,6 +63,17 @@ class DeadlineStatus(Enum):
     WAIVED = "waived"
 
 
+class ClockState(Enum):
+    """A deadline as people see it, derived from its recorded history."""
+
+    PENDING = "pending"
+    APPROACHING = "approaching"
+    BREACHED = "breached"
+    MET = "met"
+    MET_LATE = "met_late"
+    WAIVED = "waived"
+
+
 class CandourExceptionReason(Enum):
     DECLINED = "declined"
     NOT_CONTACTABLE = "not_contactable"

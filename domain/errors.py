@@ -25,3 +25,9 @@ class CloseRefused(CommandNotAllowed):
 
 class PolicyError(Exception):
     """A policy file is missing or invalid (raised at start-up)."""
+
+
+class AlreadyRecorded(CommandNotAllowed):
+    """Nothing to record: the reminder or breach is already recorded for that deadline and
+    due date, or the deadline has since been met, waived or extended. Schedulers treat it
+    as done; this refusal is what makes duplicate reminders and breaches impossible."""

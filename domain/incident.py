@@ -28,7 +28,7 @@ from domain.enums import (
     ResponseType,
     Status,
 )
-from domain.errors import CloseRefused, CommandNotAllowed, InvalidCommand
+from domain.errors import AlreadyRecorded, CloseRefused, CommandNotAllowed, InvalidCommand
 from domain.policy import Policy
 from domain.rules import candour_applies, required_response
 from domain.values import (
@@ -43,7 +43,7 @@ from domain.values import (
     Patient,
     SafetyAction,
 )
-from domain.working_days import WorkingDayCalendar, business_date
+from domain.working_days import WorkingDayCalendar, breach_instant, business_date, start_of_day
 
 INCIDENT_NAMESPACE = UUID("6f1c9a4e-3b8d-5c2a-9e71-0d4b2f8a6c13")
 CANDOUR_CLOCK = "candour_notification"
@@ -291,6 +291,20 @@ class Incident(Aggregate):
         new_due: date
         reason: str
         approved_by: str
+
+    class DeadlineWaived(Event):
+        deadline: str
+        reason: str
+
+    class DeadlineApproaching(Event):
+        kind: str
+        due: date
+        working_days_left: int
+
+    class DeadlineBreached(Event):
+        kind: str
+        due: date
+        breached_at: datetime
 
     class ActionsClosed(Event):
         closed_on: date
@@ -793,14 +807,7 @@ class Incident(Aggregate):
     ) -> None:
         """A deadline extension agreed with the commissioner (there is no 'stop the clock')."""
         self._check_open("agree-extension")
-        current = self._deadlines.get(deadline)
-        if current is None:
-            known = ", ".join(sorted(self._deadlines)) or "none"
-            raise InvalidCommand(f"{self._reference} has no deadline {deadline!r}; its deadlines: {known}")
-        if current.status is not DeadlineStatus.PENDING:
-            raise CommandNotAllowed(
-                f"deadline {deadline!r} is {current.status.value}; only pending deadlines can be extended"
-            )
+        current = self._pending_deadline(deadline, "extended")
         if new_due <= current.due:
             raise InvalidCommand(
                 f"new_due {new_due.isoformat()} must be after the current due date {current.due.isoformat()}"
@@ -823,6 +830,59 @@ class Incident(Aggregate):
             new_due=new_due,
             reason=reason,
             approved_by=approved_by,
+        )
+
+    def waive_deadline(self, ctx: CommandContext, *, deadline: str, reason: str) -> None:
+        """A deadline no longer applies (e.g. agreed with the commissioner); says why."""
+        self._check_open("waive-deadline")
+        current = self._pending_deadline(deadline, "waived")
+        if not reason.strip():
+            raise InvalidCommand("reason is required: say why the deadline no longer applies")
+        clocks = (ClockChange(kind=current.kind, change="waived", reason=reason),)
+        self._record(ctx, self.DeadlineWaived, clocks, deadline=deadline, reason=reason)
+
+    def record_reminder(self, ctx: CommandContext, *, kind: str, due: date) -> None:
+        """A pending deadline is within the reminder horizon (recorded once per due date)."""
+        current = self._clock_to_mark(kind, due, "reminder")
+        if due in current.reminded_dues:
+            raise AlreadyRecorded(f"a reminder for {kind} due {due.isoformat()} is already recorded")
+        horizon = ctx.policy.calendar.reminder_working_days
+        remind_from = start_of_day(ctx.calendar.subtract_working_days(due, horizon))
+        if ctx.now < remind_from:
+            raise InvalidCommand(
+                f"{kind} due {due.isoformat()} is not yet within the reminder horizon "
+                f"(from {remind_from.isoformat()})"
+            )
+        if ctx.now >= breach_instant(due):
+            raise InvalidCommand(f"{kind} due {due.isoformat()} is already past due; record a breach")
+        left = ctx.calendar.working_days_between(ctx.today, due)
+        self._record(
+            ctx,
+            self.DeadlineApproaching,
+            (ClockChange(kind=kind, change="reminded", due=due),),
+            kind=kind,
+            due=due,
+            working_days_left=left,
+        )
+
+    def record_breach(self, ctx: CommandContext, *, kind: str, due: date) -> None:
+        """A pending deadline passed its due date: breached from 00:00 Europe/London the day
+        after. ``breached_at`` is that moment; the event's timestamp is when it was detected."""
+        current = self._clock_to_mark(kind, due, "breach")
+        if due in current.breached_dues:
+            raise AlreadyRecorded(f"a breach of {kind} due {due.isoformat()} is already recorded")
+        breached_at = breach_instant(due)
+        if ctx.now < breached_at:
+            raise InvalidCommand(
+                f"{kind} due {due.isoformat()} is not breached before {breached_at.isoformat()}"
+            )
+        self._record(
+            ctx,
+            self.DeadlineBreached,
+            (ClockChange(kind=kind, change="breached", due=due),),
+            kind=kind,
+            due=due,
+            breached_at=breached_at,
         )
 
     def close(self, ctx: CommandContext, *, closed_on: date) -> None:
@@ -987,6 +1047,12 @@ class Incident(Aggregate):
         clocks: tuple[ClockChange, ...],
         **fields: Any,
     ) -> None:
+        if ctx.now < self.modified_on:
+            raise CommandNotAllowed(
+                f"{self._reference} already has events recorded up to "
+                f"{self.modified_on.isoformat()}; nothing can be recorded as at the earlier "
+                f"instant {ctx.now.isoformat()}"
+            )
         self.trigger_event(event_class, timestamp=ctx.now, actor=ctx.actor, clocks=clocks, **fields)
 
     def _check_open(self, command: str) -> None:
@@ -1019,6 +1085,24 @@ class Incident(Aggregate):
                 f"{name} {value.isoformat()} is before the date the incident was {label} "
                 f"({not_before.isoformat()})"
             )
+
+    def _pending_deadline(self, kind: str, verb: str) -> Deadline:
+        current = self._deadlines.get(kind)
+        if current is None:
+            known = ", ".join(sorted(self._deadlines)) or "none"
+            raise InvalidCommand(f"{self._reference} has no deadline {kind!r}; its deadlines: {known}")
+        if current.status is not DeadlineStatus.PENDING:
+            raise CommandNotAllowed(
+                f"deadline {kind!r} is {current.state.value}; only pending deadlines can be {verb}"
+            )
+        return current
+
+    def _clock_to_mark(self, kind: str, due: date, what: str) -> Deadline:
+        current = self._deadlines.get(kind)
+        if current is None or current.status is not DeadlineStatus.PENDING or current.due != due:
+            state = "absent" if current is None else f"{current.state.value}, due {current.due}"
+            raise AlreadyRecorded(f"no {what} for {kind} due {due.isoformat()}: that deadline is now {state}")
+        return current
 
     def _action(self, action_id: str) -> SafetyAction:
         try:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from domain.enums import (
     CandourExceptionReason,
+    ClockState,
     DeadlineStatus,
     PhysicalHarm,
     PsychologicalHarm,
@@ -60,7 +61,8 @@ class ClockChange:
     """A change to one deadline, recorded in the event that caused it.
 
     ``change`` is ``set`` (with ``due``), ``met`` (with ``on``), ``waived`` (with
-    ``reason``) or ``extended`` (with the new ``due`` and ``reason``).
+    ``reason``), ``extended`` (with the new ``due`` and ``reason``), ``reminded`` or
+    ``breached`` (with the ``due`` date the reminder or breach was for).
     """
 
     kind: str
@@ -78,8 +80,36 @@ class Deadline:
     met_on: date | None = None
     reason: str = ""
     previous_dues: tuple[date, ...] = ()
+    reminded_dues: tuple[date, ...] = ()
+    breached_dues: tuple[date, ...] = ()
+
+    @property
+    def state(self) -> ClockState:
+        """What a person sees: pending, approaching, breached, met, met late or waived."""
+        if self.status is DeadlineStatus.WAIVED:
+            return ClockState.WAIVED
+        if self.status is DeadlineStatus.MET:
+            late = self.met_on is not None and self.met_on > self.due
+            return ClockState.MET_LATE if late else ClockState.MET
+        if self.due in self.breached_dues:
+            return ClockState.BREACHED
+        if self.due in self.reminded_dues:
+            return ClockState.APPROACHING
+        return ClockState.PENDING
+
+    def days_overdue(self, today: date) -> int:
+        """Calendar days past due: until met (if met late) or until today (if open)."""
+        if self.status is DeadlineStatus.WAIVED:
+            return 0
+        end = self.met_on if self.status is DeadlineStatus.MET and self.met_on else today
+        return max(0, (end - self.due).days)
 
     def apply(self, change: ClockChange) -> Deadline:
+        assert change.due is not None or change.change not in ("reminded", "breached")
+        if change.change == "reminded" and change.due is not None:
+            return replace(self, reminded_dues=(*self.reminded_dues, change.due))
+        if change.change == "breached" and change.due is not None:
+            return replace(self, breached_dues=(*self.breached_dues, change.due))
         if change.change == "met":
             return replace(self, status=DeadlineStatus.MET, met_on=change.on)
         if change.change == "waived":

@@ -26,7 +26,12 @@ def business_date(instant: datetime) -> date:
 
 def breach_instant(due: date) -> datetime:
     """First instant at which a deadline due on ``due`` is breached: 00:00 London, next day."""
-    return datetime.combine(due + timedelta(days=1), time(0), tzinfo=LONDON)
+    return start_of_day(due + timedelta(days=1))
+
+
+def start_of_day(day: date) -> datetime:
+    """00:00 Europe/London on ``day``."""
+    return datetime.combine(day, time(0), tzinfo=LONDON)
 
 
 def add_calendar_months(start: date, months: int) -> date:
@@ -59,6 +64,19 @@ class WorkingDayCalendar:
         remaining = days
         while remaining:
             current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def subtract_working_days(self, end: date, days: int) -> date:
+        """The date ``days`` working days before ``end`` (the inverse of add_working_days
+        on working days)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        current = end
+        remaining = days
+        while remaining:
+            current -= timedelta(days=1)
             if self.is_working_day(current):
                 remaining -= 1
         return current

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from application.clock import FixedClock
 from domain.errors import PolicyError
+from infrastructure.bootstrap import System, bootstrap
+from infrastructure.settings import Settings
 
 app = typer.Typer(help="Incidentflow: NHS patient-safety incident lifecycles.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
@@ -37,20 +41,67 @@ def serve(
     import uvicorn
 
     from infrastructure.api.app import create_app
-    from infrastructure.bootstrap import bootstrap
-    from infrastructure.settings import Settings
 
     settings = Settings()
-    try:
-        service = bootstrap(settings)
-    except PolicyError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    system = _open(settings)
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Incidentflow on http://{bind_host}:{bind_port} (store: {settings.database_url})")
     typer.echo(f"API docs: http://{bind_host}:{bind_port}/docs")
-    uvicorn.run(create_app(lambda: service), host=bind_host, port=bind_port, log_level="info")
+    if settings.scheduler_in_serve:
+        typer.echo(f"Deadline scheduler: a sweep every {settings.tick_seconds:g} s")
+    app_ = create_app(lambda: system, run_scheduler=settings.scheduler_in_serve)
+    uvicorn.run(app_, host=bind_host, port=bind_port, log_level="info")
+
+
+def _open(settings: Settings | None = None, at: datetime | None = None) -> System:
+    """Bootstrap, turning a bad policy file into a clear message and exit code 2."""
+    try:
+        return bootstrap(settings, clock=FixedClock(at) if at else None)
+    except PolicyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def tick(
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Sweep as if the time were this ISO instant (default: now)."),
+    ] = None,
+) -> None:
+    """Run one deadline sweep and print a JSON summary. Repeating it records nothing new."""
+    instant = _parse_instant(at) or datetime.now(UTC)
+    system = _open(at=instant)
+    try:
+        summary = system.sweeper.sweep(instant)
+    finally:
+        system.close()
+    typer.echo(json.dumps(asdict(summary), indent=2))
+
+
+@app.command()
+def scheduler(
+    every: Annotated[
+        float | None, typer.Option(help="Seconds between sweeps (INCIDENTFLOW_TICK_SECONDS).")
+    ] = None,
+) -> None:
+    """Run the deadline scheduler on its own (any number may run against PostgreSQL)."""
+    import logging
+
+    from infrastructure.scheduler import blocking_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings()
+    system = _open(settings)
+    interval = every or settings.tick_seconds
+    typer.echo(f"Deadline scheduler: a sweep every {interval:g} s on {settings.database_url}")
+    try:
+        blocking_scheduler(system, interval).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        system.close()
 
 
 @app.command()
@@ -63,17 +114,17 @@ def history(
 ) -> None:
     """Print an incident's full history, in order."""
     from application.errors import IncidentNotFound
-    from infrastructure.bootstrap import bootstrap
 
     instant = _parse_instant(as_of)
-    service = bootstrap()
+    system = _open()
+    service = system.service
     try:
         result = service.history(service.resolve(incident), as_of=instant)
     except IncidentNotFound as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     finally:
-        service.close()
+        system.close()
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

@@ -22,3 +22,9 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    tick_seconds: float = Field(
+        default=60.0, gt=0, description="How often the scheduler sweeps for due deadlines."
+    )
+    scheduler_in_serve: bool = Field(
+        default=True, description="Run the deadline scheduler inside `incidentflow serve`."
+    )

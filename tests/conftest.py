@@ -17,7 +17,7 @@ from psycopg import sql
 from application.clock import FixedClock
 from application.incidents import IncidentService
 from infrastructure.api.app import create_app
-from infrastructure.bootstrap import bootstrap
+from infrastructure.bootstrap import System, bootstrap
 from infrastructure.persistence import eventsourcing_env
 from infrastructure.settings import Settings
 
@@ -60,10 +60,16 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def service(settings: Settings, clock: FixedClock) -> Iterator[IncidentService]:
-    svc = bootstrap(settings, clock=clock)
-    yield svc
-    svc.close()
+def system(settings: Settings, clock: FixedClock) -> Iterator[System]:
+    """The wired parts (service, read models, sweeper) over this test's store."""
+    wired = bootstrap(settings, clock=clock)
+    yield wired
+    wired.close()
+
+
+@pytest.fixture
+def service(system: System) -> IncidentService:
+    return system.service
 
 
 @pytest.fixture

@@ -36,8 +36,8 @@ def report(service: IncidentService, **overrides: Any) -> dict[str, Any]:
 
 def test_state_survives_reopening_the_store(settings: Settings, clock: FixedClock) -> None:
     first = bootstrap(settings, clock=clock)
-    created = report(first)
-    first.classify(
+    created = report(first.service)
+    first.service.classify(
         UUID(created["id"]),
         c.Classify(physical_harm="severe", psychological_harm="none", rationale="graded"),
         actor="bob",
@@ -46,7 +46,7 @@ def test_state_survives_reopening_the_store(settings: Settings, clock: FixedCloc
 
     reopened = bootstrap(settings, clock=clock)
     try:
-        view = reopened.get(UUID(created["id"]))
+        view = reopened.service.get(UUID(created["id"]))
     finally:
         reopened.close()
     assert view["reference"] == created["reference"]
@@ -100,7 +100,8 @@ def test_stale_expected_version_is_refused_and_records_nothing(service: Incident
 def test_two_writers_with_the_same_expected_version_exactly_one_wins(
     settings: Settings, clock: FixedClock
 ) -> None:
-    services = [bootstrap(settings, clock=clock) for _ in range(2)]
+    systems = [bootstrap(settings, clock=clock) for _ in range(2)]
+    services = [s.service for s in systems]
     created = report(services[0])
     incident_id = UUID(created["id"])
     barrier = threading.Barrier(2)
@@ -125,14 +126,15 @@ def test_two_writers_with_the_same_expected_version_exactly_one_wins(
     for thread in threads:
         thread.join()
     history = services[0].history(incident_id)["events"]
-    for service in services:
-        service.close()
+    for system in systems:
+        system.close()
     assert sorted(outcomes) == ["conflict", "ok"]
     assert [e["type"] for e in history] == ["Reported", "Classified"]
 
 
 def test_concurrent_reports_get_unique_references(settings: Settings, clock: FixedClock) -> None:
-    services = [bootstrap(settings, clock=clock) for _ in range(3)]
+    systems = [bootstrap(settings, clock=clock) for _ in range(3)]
+    services = [s.service for s in systems]
     references: list[str] = []
     lock = threading.Lock()
 
@@ -147,7 +149,7 @@ def test_concurrent_reports_get_unique_references(settings: Settings, clock: Fix
         thread.start()
     for thread in threads:
         thread.join()
-    for service in services:
-        service.close()
+    for system in systems:
+        system.close()
     assert len(references) == 15
     assert sorted(references) == [f"INC-2026-{n:06d}" for n in range(1, 16)]

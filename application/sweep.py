@@ -1,0 +1,101 @@
+"""The deadline sweep: record every reminder and breach that is due, exactly once.
+
+Correctness does not rest on the scheduler that calls ``sweep``: the aggregate refuses a
+second reminder or breach for the same deadline and due date, so concurrent, repeated or
+restarted sweeps cannot record one twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.incidents import IncidentService
+from domain.errors import DomainError
+from domain.working_days import business_date
+
+BATCH = 500
+
+
+class DueDeadline(Protocol):
+    @property
+    def incident_id(self) -> str: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due(self) -> date: ...
+
+
+class DeadlineSource(Protocol):
+    """Finds due deadlines without loading aggregates (a read model)."""
+
+    def refresh(self) -> None:
+        """Bring the read model up to date with the event log."""
+
+    def due_for_breach(self, today: date, limit: int) -> Sequence[DueDeadline]: ...
+
+    def due_for_reminder(self, today: date, limit: int) -> Sequence[DueDeadline]: ...
+
+
+@dataclass
+class SweepSummary:
+    at: str
+    today: str
+    breached: int = 0
+    approaching: int = 0
+    already_recorded: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+class DeadlineSweeper:
+    def __init__(self, service: IncidentService, source: DeadlineSource) -> None:
+        self.service = service
+        self.source = source
+
+    def sweep(self, at: datetime, actor: str = "scheduler") -> SweepSummary:
+        """One sweep as at ``at`` (the service's clock must read ``at`` too)."""
+        today = business_date(at)
+        summary = SweepSummary(at=at.isoformat(), today=today.isoformat())
+        self.source.refresh()
+        summary.breached = self._drain(
+            self.source.due_for_breach,
+            today,
+            summary,
+            lambda d: self.service.record_breach(UUID(d.incident_id), kind=d.kind, due=d.due, actor=actor),
+        )
+        summary.approaching = self._drain(
+            self.source.due_for_reminder,
+            today,
+            summary,
+            lambda d: self.service.record_reminder(UUID(d.incident_id), kind=d.kind, due=d.due, actor=actor),
+        )
+        return summary
+
+    def _drain(
+        self,
+        find: Callable[[date, int], Sequence[DueDeadline]],
+        today: date,
+        summary: SweepSummary,
+        record: Callable[[DueDeadline], bool],
+    ) -> int:
+        recorded = 0
+        seen: set[tuple[str, str, date]] = set()
+        while True:
+            batch = [d for d in find(today, BATCH) if (d.incident_id, d.kind, d.due) not in seen]
+            if not batch:
+                return recorded
+            for due in batch:
+                seen.add((due.incident_id, due.kind, due.due))
+                try:
+                    if record(due):
+                        recorded += 1
+                    else:
+                        summary.already_recorded += 1
+                except DomainError as error:
+                    summary.refused.append(f"{due.reference} {due.kind}: {error}")
+            self.source.refresh()
