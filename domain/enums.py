@@ -52,7 +52,6 @@ class Status(Enum):
     UNDER_INVESTIGATION = "under_investigation"
     INVESTIGATED = "investigated"
     ACTIONS_IN_PROGRESS = "actions_in_progress"
-    DOWNGRADE_REQUESTED = "downgrade_requested"
     DOWNGRADED = "downgraded"
     CLOSED = "closed"
 

@@ -186,7 +186,7 @@ class Incident(Aggregate):
             incident._candour = replace(
                 incident._candour,
                 exception_reason=self.reason,
-                attempts=(*incident._candour.attempts, *self.attempts),
+                attempts=(*incident._candour.attempts, *self.attempts),  # lists after replay
             )
 
     class InvestigationStarted(Event):
@@ -215,8 +215,8 @@ class Incident(Aggregate):
                 incident._investigation,
                 submitted_on=self.submitted_on,
                 findings=self.findings,
-                contributing_factors=self.contributing_factors,
-                root_causes=self.root_causes,
+                contributing_factors=tuple(self.contributing_factors),
+                root_causes=tuple(self.root_causes),
             )
 
     class SafetyActionAgreed(Event):
@@ -291,6 +291,12 @@ class Incident(Aggregate):
         new_due: date
         reason: str
         approved_by: str
+
+        def apply_to(self, incident: Incident) -> None:
+            action_id = self.deadline.removeprefix("action:")
+            if self.deadline.startswith("action:") and action_id in incident._actions:
+                action = incident._actions[action_id]
+                incident._actions = {**incident._actions, action_id: replace(action, due=self.new_due)}
 
     class DeadlineWaived(Event):
         deadline: str
@@ -638,10 +644,11 @@ class Incident(Aggregate):
             raise CommandNotAllowed(
                 "classify the incident first: the classification decides the learning response"
             )
-        if self._investigation is not None:
+        current = self._investigation
+        if current is not None and not self._needs_other_response(current):
             raise CommandNotAllowed(
-                f"a {self._investigation.response_type.value} learning response was already "
-                f"started on {self._investigation.started_on.isoformat()}"
+                f"a {current.response_type.value} learning response was already "
+                f"started on {current.started_on.isoformat()}"
             )
         framework = ctx.policy.profile(self._profile)
         if response_type not in framework.response_types:
@@ -784,6 +791,13 @@ class Incident(Aggregate):
 
     def request_downgrade(self, ctx: CommandContext, *, rationale: str) -> None:
         self._check_open("request-downgrade")
+        if not ctx.policy.profile(self._profile).has_serious_incident_label:
+            raise CommandNotAllowed(
+                f"{self._profile.value} has no Serious Incident label to downgrade; reclassify "
+                "the incident (classify) to change the response it requires"
+            )
+        if self._classification is None or not self._classification.serious_incident:
+            raise CommandNotAllowed("only an incident classified as a Serious Incident can be downgraded")
         if self._downgrade is not None and self._downgrade.approved is None:
             raise CommandNotAllowed("a downgrade request is already awaiting the commissioner")
         if not rationale.strip():
@@ -910,7 +924,15 @@ class Incident(Aggregate):
         if required is not None and required.required and investigation is None:
             allowed = ", ".join(r.value for r in required.allowed)
             missing.append(f"a learning response is required ({required.reason}): start one of {allowed}")
-        if investigation is not None and investigation.submitted_on is None:
+        if investigation is not None and self._needs_other_response(investigation):
+            assert required is not None
+            allowed = ", ".join(r.value for r in required.allowed)
+            missing.append(
+                f"the classification now calls for one of {allowed} ({required.reason}), but the "
+                f"learning response is {investigation.response_type.value}: start-investigation "
+                "again with a response it allows"
+            )
+        elif investigation is not None and investigation.submitted_on is None:
             missing.append(
                 f"the {investigation.response_type.value} investigation report has not been submitted"
             )
@@ -1085,6 +1107,13 @@ class Incident(Aggregate):
                 f"{name} {value.isoformat()} is before the date the incident was {label} "
                 f"({not_before.isoformat()})"
             )
+
+    def _needs_other_response(self, investigation: Investigation) -> bool:
+        """A reclassification made the running learning response inadequate (escalation)."""
+        required = self._classification.required_response if self._classification else None
+        return (
+            required is not None and required.required and investigation.response_type not in required.allowed
+        )
 
     def _pending_deadline(self, kind: str, verb: str) -> Deadline:
         current = self._deadlines.get(kind)
