@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -189,3 +189,33 @@ def test_serve_refuses_to_start_on_a_bad_policy_file(
     assert result.exit_code == 2
     assert "national_priorities.toml" in result.output
     assert "required_response" in result.output
+
+
+def test_tick_at_an_instant_prints_a_summary_and_is_idempotent(
+    cli_env: str, service: IncidentService, clock: FixedClock
+) -> None:
+    clock.set(datetime.fromisoformat("2026-06-01T10:00:00+01:00"))
+    service.report(
+        c.ReportIncident(
+            organisation="RYV",
+            commissioner="QUE",
+            profile="sif-2015",
+            occurred_at="2026-06-01T08:00:00+01:00",
+            identified_at="2026-06-01T09:00:00+01:00",
+            location="Ward 3",
+            care_setting="acute",
+            category="falls",
+            description="Fall from bed",
+            physical_harm="low",
+        ),
+        actor="alice",
+    )
+    first = runner.invoke(app, ["tick", "--at", "2026-06-05T00:00:00+01:00"])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.output)
+    assert summary["breached"] == 2 and summary["today"] == "2026-06-05"
+    second = runner.invoke(app, ["tick", "--at", "2026-06-05T00:00:00+01:00"])
+    assert json.loads(second.output)["breached"] == 0
+    history = runner.invoke(app, ["history", "INC-2026-000001", "--json"])
+    types = [e["type"] for e in json.loads(history.output)["events"]]
+    assert types.count("DeadlineBreached") == 2
