@@ -72,195 +72,69 @@ class IncidentService:
         raise VersionConflict("could not allocate a unique incident reference; try again")
 
     def classify(self, incident_id: UUID, command: c.Classify, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.classify(
-                ctx,
-                physical_harm=command.physical_harm,
-                psychological_harm=command.psychological_harm,
-                prolonged_psychological_harm=command.prolonged_psychological_harm,
-                never_event=command.never_event,
-                national_priority=command.national_priority,
-                local_priority=command.local_priority,
-                serious_incident=command.serious_incident,
-                rationale=command.rationale,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.classify)
 
     def report_to_commissioner(
         self, incident_id: UUID, command: c.ReportToCommissioner, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.report_to_commissioner(
-                ctx, reference=command.reference, reported_on=command.reported_on
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.report_to_commissioner)
 
     def submit_initial_review(
         self, incident_id: UUID, command: c.SubmitInitialReview, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.submit_initial_review(
-                ctx, submitted_on=command.submitted_on, summary=command.summary
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.submit_initial_review)
 
     def notify_candour(self, incident_id: UUID, command: c.NotifyCandour, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.notify_candour(
-                ctx,
-                relevant_person=command.relevant_person,
-                notified_on=command.notified_on,
-                in_person=command.in_person,
-                apology_given=command.apology_given,
-                account_given=command.account_given,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.notify_candour)
 
     def send_candour_letter(
         self, incident_id: UUID, command: c.SendCandourLetter, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.send_candour_letter(ctx, sent_on=command.sent_on, summary=command.summary),
-        )
+        return self._run(incident_id, command, actor, Incident.send_candour_letter)
 
     def record_candour_exception(
         self, incident_id: UUID, command: c.RecordCandourException, *, actor: str
     ) -> dict[str, Any]:
         attempts = [ContactAttempt(on=a.on, method=a.method, outcome=a.outcome) for a in command.attempts]
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.record_candour_exception(ctx, reason=command.reason, attempts=attempts),
-        )
+        return self._run(incident_id, command, actor, Incident.record_candour_exception, attempts=attempts)
 
     def start_investigation(
         self, incident_id: UUID, command: c.StartInvestigation, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.start_investigation(
-                ctx,
-                response_type=command.response_type,
-                lead=command.lead,
-                started_on=command.started_on,
-                coroner_initiated=command.coroner_initiated,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.start_investigation)
 
     def submit_investigation_report(
         self, incident_id: UUID, command: c.SubmitInvestigationReport, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.submit_investigation_report(
-                ctx,
-                submitted_on=command.submitted_on,
-                findings=command.findings,
-                contributing_factors=command.contributing_factors,
-                root_causes=command.root_causes,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.submit_investigation_report)
 
     def agree_action(self, incident_id: UUID, command: c.AgreeAction, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.agree_action(
-                ctx,
-                action_id=command.action_id,
-                description=command.description,
-                owner=command.owner,
-                due=command.due,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.agree_action)
 
     def complete_action(self, incident_id: UUID, command: c.CompleteAction, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.complete_action(
-                ctx,
-                action_id=command.action_id,
-                completed_on=command.completed_on,
-                evidence=command.evidence,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.complete_action)
 
     def review_action(self, incident_id: UUID, command: c.ReviewAction, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.review_action(
-                ctx, action_id=command.action_id, effective=command.effective, notes=command.notes
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.review_action)
 
     def request_downgrade(
         self, incident_id: UUID, command: c.RequestDowngrade, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id, command, actor, lambda i, ctx: i.request_downgrade(ctx, rationale=command.rationale)
-        )
+        return self._run(incident_id, command, actor, Incident.request_downgrade)
 
     def decide_downgrade(
         self, incident_id: UUID, command: c.DecideDowngrade, *, actor: str
     ) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.decide_downgrade(ctx, approved=command.approved, rationale=command.rationale),
-        )
+        return self._run(incident_id, command, actor, Incident.decide_downgrade)
 
     def agree_extension(self, incident_id: UUID, command: c.AgreeExtension, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.agree_extension(
-                ctx,
-                deadline=command.deadline,
-                new_due=command.new_due,
-                reason=command.reason,
-                approved_by=command.approved_by,
-            ),
-        )
+        return self._run(incident_id, command, actor, Incident.agree_extension)
 
     def waive_deadline(self, incident_id: UUID, command: c.WaiveDeadline, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id,
-            command,
-            actor,
-            lambda i, ctx: i.waive_deadline(ctx, deadline=command.deadline, reason=command.reason),
-        )
+        return self._run(incident_id, command, actor, Incident.waive_deadline)
 
     def close_incident(self, incident_id: UUID, command: c.Close, *, actor: str) -> dict[str, Any]:
-        return self._execute(
-            incident_id, command, actor, lambda i, ctx: i.close(ctx, closed_on=command.closed_on)
-        )
+        return self._run(incident_id, command, actor, Incident.close)
 
     def record_breach(self, incident_id: UUID, *, kind: str, due: date, actor: str = "scheduler") -> bool:
         """Record that a deadline was breached; False if there was nothing to record."""
@@ -378,6 +252,22 @@ class IncidentService:
                 continue
             return True
         return False
+
+    def _run(
+        self,
+        incident_id: UUID,
+        command: c.Command,
+        actor: str,
+        method: Callable[..., None],
+        **converted: Any,
+    ) -> dict[str, Any]:
+        """Call the aggregate method named for the command with the command's fields
+        (``converted`` replaces fields that need turning into domain values)."""
+        fields = {
+            name: getattr(command, name) for name in type(command).model_fields if name != "expected_version"
+        }
+        fields.update(converted)
+        return self._execute(incident_id, command, actor, lambda i, ctx: method(i, ctx, **fields))
 
     def _execute(
         self,
