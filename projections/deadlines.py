@@ -95,36 +95,36 @@ class DeadlinesProjection:
         if not isinstance(event, Incident.Event):
             return
         incident_id = str(event.originator_id)
+        owner: dict[str, Any] | None = None
         if isinstance(event, Incident.Reported):
-            conn.execute(
-                insert(incidents).values(
-                    incident_id=incident_id,
-                    reference=event.reference,
-                    organisation=event.organisation,
-                    commissioner=event.commissioner,
-                    profile=event.profile.value,
-                )
-            )
+            owner = {
+                "reference": event.reference,
+                "organisation": event.organisation,
+                "commissioner": event.commissioner,
+                "profile": event.profile.value,
+            }
+            conn.execute(insert(incidents).values(incident_id=incident_id, **owner))
         for change in event.clocks:
-            self._apply(conn, incident_id, change)
+            if change.change == "set" and owner is None:
+                row = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).one()
+                owner = {k: getattr(row, k) for k in ("reference", "organisation", "commissioner", "profile")}
+            self._apply(conn, incident_id, change, owner)
 
     def _remind_on(self, due: date) -> date:
         return self.calendar.subtract_working_days(due, self.reminder_working_days)
 
-    def _apply(self, conn: Connection, incident_id: str, change: ClockChange) -> None:
+    def _apply(
+        self, conn: Connection, incident_id: str, change: ClockChange, owner: dict[str, Any] | None
+    ) -> None:
         row = and_(deadlines.c.incident_id == incident_id, deadlines.c.kind == change.kind)
         if change.change == "set":
-            assert change.due is not None
+            assert change.due is not None and owner is not None
             conn.execute(delete(deadlines).where(row))
-            owner = conn.execute(select(incidents).where(incidents.c.incident_id == incident_id)).one()
             conn.execute(
                 insert(deadlines).values(
                     incident_id=incident_id,
                     kind=change.kind,
-                    reference=owner.reference,
-                    organisation=owner.organisation,
-                    commissioner=owner.commissioner,
-                    profile=owner.profile,
+                    **owner,
                     due=change.due,
                     remind_on=self._remind_on(change.due),
                     lifecycle="pending",
@@ -173,7 +173,7 @@ def due_for_breach(conn: Connection, today: date, limit: int) -> list[DueDeadlin
             deadlines.c.due < today,
             or_(deadlines.c.breached_due.is_(None), deadlines.c.breached_due != deadlines.c.due),
         )
-        .order_by(deadlines.c.due, deadlines.c.incident_id, deadlines.c.kind)
+        .order_by(deadlines.c.due)  # the index order, so the limit stops the scan early
         .limit(limit)
     )
     return [DueDeadline(r.incident_id, r.reference, r.kind, r.due) for r in conn.execute(query)]
@@ -189,7 +189,7 @@ def due_for_reminder(conn: Connection, today: date, limit: int) -> list[DueDeadl
             deadlines.c.due >= today,
             or_(deadlines.c.reminded_due.is_(None), deadlines.c.reminded_due != deadlines.c.due),
         )
-        .order_by(deadlines.c.due, deadlines.c.incident_id, deadlines.c.kind)
+        .order_by(deadlines.c.due)  # the index order, so the limit stops the scan early
         .limit(limit)
     )
     return [DueDeadline(r.incident_id, r.reference, r.kind, r.due) for r in conn.execute(query)]
