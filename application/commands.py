@@ -150,6 +150,7 @@ class AgreeAction(Command):
     description: LongText
     owner: ShortText
     due: date
+    agreed_on: date | None = Field(default=None, description="When it was agreed; default today.")
 
 
 class CompleteAction(Command):

@@ -12,6 +12,7 @@ class ApplicationError(Exception):
 class IncidentNotFound(ApplicationError):
     def __init__(self, incident: UUID | str, detail: str | None = None) -> None:
         self.incident = incident
+        self.default_detail = detail is None
         super().__init__(detail or f"no incident {incident}")
 
 

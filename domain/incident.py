@@ -224,6 +224,7 @@ class Incident(Aggregate):
         description: str
         owner: str
         due: date
+        agreed_on: date
 
         def apply_to(self, incident: Incident) -> None:
             incident._actions = {
@@ -233,6 +234,7 @@ class Incident(Aggregate):
                     description=self.description,
                     owner=self.owner,
                     due=self.due,
+                    agreed_on=self.agreed_on,
                     agreed_at=self.timestamp,
                 ),
             }
@@ -526,7 +528,9 @@ class Incident(Aggregate):
                 f"{self._reference} was already reported to the commissioner on "
                 f"{self._commissioner_reported_on.isoformat()} (reference {self._external_reference})"
             )
-        self._check_business_date(ctx, "reported_on", reported_on, self.identified_on, "identified")
+        self._check_business_date(
+            ctx, "reported_on", reported_on, self.identified_on, "the incident was identified"
+        )
         facts = self._facts(ctx, anchors={ClockAnchor.COMMISSIONER_REPORTED: reported_on})
         clocks = self._met(COMMISSIONER_CLOCK, reported_on) + self._reconcile(ctx, facts)
         self._record(ctx, self.ReportedToCommissioner, clocks, reference=reference, reported_on=reported_on)
@@ -542,7 +546,9 @@ class Incident(Aggregate):
             raise CommandNotAllowed(
                 f"the initial review was already submitted on {self._initial_review_on.isoformat()}"
             )
-        self._check_business_date(ctx, "submitted_on", submitted_on, self.identified_on, "identified")
+        self._check_business_date(
+            ctx, "submitted_on", submitted_on, self.identified_on, "the incident was identified"
+        )
         self._record(
             ctx,
             self.InitialReviewSubmitted,
@@ -562,7 +568,7 @@ class Incident(Aggregate):
         account_given: bool,
     ) -> None:
         """Record the Duty of Candour notification (Regulation 20(2)-(3))."""
-        self._check_open("notify-candour")
+        self._check_open("notify-candour", candour=True)
         self._check_candour_applies()
         if self._candour.notified_on is not None:
             raise CommandNotAllowed(
@@ -570,13 +576,18 @@ class Incident(Aggregate):
             )
         if self._candour.exception_reason is not None:
             raise CommandNotAllowed("a candour exception is already recorded for this incident")
+        if not in_person:
+            raise InvalidCommand(
+                "the Duty of Candour notification is given in person (Regulation 20(2)(a)); if "
+                "a meeting could not happen, record-candour-exception with the attempts made"
+            )
         if not (apology_given and account_given):
             raise InvalidCommand(
                 "a Duty of Candour notification must give a true account of what is known and "
                 "an apology (Regulation 20(3)); set account_given and apology_given to true, or "
                 "record-candour-exception if the person declined or could not be contacted"
             )
-        self._check_business_date(ctx, "notified_on", notified_on, self.occurred_on, "occurred")
+        self._check_business_date(ctx, "notified_on", notified_on, self.occurred_on, "the incident occurred")
         self._record(
             ctx,
             self.CandourNotified,
@@ -589,7 +600,7 @@ class Incident(Aggregate):
         )
 
     def send_candour_letter(self, ctx: CommandContext, *, sent_on: date, summary: str) -> None:
-        self._check_open("send-candour-letter")
+        self._check_open("send-candour-letter", candour=True)
         if self._candour.notified_on is None:
             raise CommandNotAllowed(
                 "the written follow-up comes after the notification in person: notify-candour first"
@@ -598,7 +609,9 @@ class Incident(Aggregate):
             raise CommandNotAllowed(
                 f"the candour letter was already sent on {self._candour.letter_sent_on.isoformat()}"
             )
-        self._check_business_date(ctx, "sent_on", sent_on, self._candour.notified_on, "notified")
+        self._check_business_date(
+            ctx, "sent_on", sent_on, self._candour.notified_on, "the relevant person was notified"
+        )
         self._record(ctx, self.CandourLetterSent, (), sent_on=sent_on, summary=summary)
 
     def record_candour_exception(
@@ -609,7 +622,7 @@ class Incident(Aggregate):
         attempts: Iterable[ContactAttempt],
     ) -> None:
         """The relevant person declined or could not be contacted; every attempt is kept."""
-        self._check_open("record-candour-exception")
+        self._check_open("record-candour-exception", candour=True)
         self._check_candour_applies()
         if self._candour.exception_reason is not None:
             raise CommandNotAllowed("a candour exception is already recorded for this incident")
@@ -621,7 +634,9 @@ class Incident(Aggregate):
                 "record at least one dated attempt to contact the relevant person in attempts"
             )
         for attempt in attempt_list:
-            self._check_business_date(ctx, "attempts[].on", attempt.on, self.occurred_on, "occurred")
+            self._check_business_date(
+                ctx, "attempts[].on", attempt.on, self.occurred_on, "the incident occurred"
+            )
         clocks: tuple[ClockChange, ...] = ()
         deadline = self._deadlines.get(CANDOUR_CLOCK)
         if deadline is not None and deadline.status is DeadlineStatus.PENDING:
@@ -664,16 +679,19 @@ class Incident(Aggregate):
                 f"the classification calls for one of: {allowed} ({required.reason}); "
                 f"{response_type.value!r} is not one of them"
             )
-        self._check_business_date(ctx, "started_on", started_on, self.identified_on, "identified")
+        self._check_business_date(
+            ctx, "started_on", started_on, self.identified_on, "the incident was identified"
+        )
         facts = self._facts(
             ctx,
             anchors={ClockAnchor.INVESTIGATION_STARTED: started_on},
             response_type=response_type,
         )
+        renew = INVESTIGATION_CLOCKS if current is not None else ()
         self._record(
             ctx,
             self.InvestigationStarted,
-            self._reconcile(ctx, facts),
+            self._reconcile(ctx, facts, renew),
             response_type=response_type,
             lead=lead,
             started_on=started_on,
@@ -718,9 +736,17 @@ class Incident(Aggregate):
         )
 
     def agree_action(
-        self, ctx: CommandContext, *, action_id: str, description: str, owner: str, due: date
+        self,
+        ctx: CommandContext,
+        *,
+        action_id: str,
+        description: str,
+        owner: str,
+        due: date,
+        agreed_on: date | None = None,
     ) -> None:
-        """Agree a safety action with a named owner and a due date (seed 002 §8.1)."""
+        """Agree a safety action with a named owner and a due date (seed 002 §8.1).
+        ``agreed_on`` is the business date it was agreed (default: today)."""
         self._check_open("agree-action")
         if self._classification is None:
             raise CommandNotAllowed("classify the incident before agreeing safety actions")
@@ -728,10 +754,11 @@ class Incident(Aggregate):
             raise CommandNotAllowed(f"safety action {action_id!r} already exists on {self._reference}")
         if not owner.strip():
             raise InvalidCommand("every safety action needs a named owner")
-        if due < ctx.today:
+        agreed = agreed_on or ctx.today
+        self._check_business_date(ctx, "agreed_on", agreed, self.identified_on, "the incident was identified")
+        if due < agreed:
             raise InvalidCommand(
-                f"due {due.isoformat()} is in the past; agree a due date from today "
-                f"({ctx.today.isoformat()}) on"
+                f"due {due.isoformat()} is before the action was agreed ({agreed.isoformat()})"
             )
         clocks = (ClockChange(kind=action_clock(action_id), change="set", due=due),)
         self._record(
@@ -742,6 +769,7 @@ class Incident(Aggregate):
             description=description,
             owner=owner,
             due=due,
+            agreed_on=agreed,
         )
 
     def complete_action(
@@ -757,7 +785,7 @@ class Incident(Aggregate):
             ctx,
             "completed_on",
             completed_on,
-            business_date(action.agreed_at),
+            action.agreed_on,
             "the action was agreed",
         )
         if not evidence.strip():
@@ -813,7 +841,7 @@ class Incident(Aggregate):
             raise InvalidCommand("rationale is required for the commissioner's decision")
         clocks: tuple[ClockChange, ...] = ()
         if approved:
-            clocks = self._waive_pending("downgrade approved by the commissioner")
+            clocks = self._waive_pending("downgrade approved by the commissioner", exclude={CANDOUR_CLOCK})
         self._record(ctx, self.DowngradeDecided, clocks, approved=approved, rationale=rationale)
 
     def agree_extension(
@@ -902,7 +930,9 @@ class Incident(Aggregate):
     def close(self, ctx: CommandContext, *, closed_on: date) -> None:
         """Close the incident once every required step is done; else list what is missing."""
         self._check_open("close")
-        self._check_business_date(ctx, "closed_on", closed_on, self.identified_on, "identified")
+        self._check_business_date(
+            ctx, "closed_on", closed_on, self.identified_on, "the incident was identified"
+        )
         missing = self.missing_for_closure()
         if missing:
             raise CloseRefused(missing)
@@ -1077,7 +1107,11 @@ class Incident(Aggregate):
             )
         self.trigger_event(event_class, timestamp=ctx.now, actor=ctx.actor, clocks=clocks, **fields)
 
-    def _check_open(self, command: str) -> None:
+    def _check_open(self, command: str, candour: bool = False) -> None:
+        """Refuse commands on a finished incident. The Duty of Candour is statutory and
+        separate from SI status, so candour commands stay open after a downgrade."""
+        if candour and self._status is Status.DOWNGRADED:
+            return
         if self._status in TERMINAL_STATUSES:
             when = f" on {self._closed_on.isoformat()}" if self._closed_on else ""
             raise CommandNotAllowed(
@@ -1104,8 +1138,7 @@ class Incident(Aggregate):
             )
         if value < not_before:
             raise InvalidCommand(
-                f"{name} {value.isoformat()} is before the date the incident was {label} "
-                f"({not_before.isoformat()})"
+                f"{name} {value.isoformat()} is before the date {label} ({not_before.isoformat()})"
             )
 
     def _needs_other_response(self, investigation: Investigation) -> bool:
@@ -1182,14 +1215,19 @@ class Incident(Aggregate):
             response_type=response_type or (investigation.response_type if investigation else None),
         )
 
-    def _reconcile(self, ctx: CommandContext, facts: ClockFacts) -> tuple[ClockChange, ...]:
-        """Set clocks the facts now call for; waive pending ones they no longer call for."""
+    def _reconcile(
+        self, ctx: CommandContext, facts: ClockFacts, renew: Iterable[str] = ()
+    ) -> tuple[ClockChange, ...]:
+        """Set clocks the facts now call for; waive pending ones they no longer call for.
+        Kinds in ``renew`` start again even if already set (a new learning response)."""
         wanted = wanted_clocks(facts, ctx.policy, ctx.calendar)
+        renewed = set(renew)
         changes: list[ClockChange] = []
         for kind, due in wanted.items():
             current = self._deadlines.get(kind)
             excepted = kind == CANDOUR_CLOCK and self._candour.exception_reason is not None
-            if current is None or (current.status is DeadlineStatus.WAIVED and not excepted):
+            waived = current is not None and current.status is DeadlineStatus.WAIVED
+            if current is None or kind in renewed or (waived and not excepted):
                 changes.append(ClockChange(kind=kind, change="set", due=due))
         for kind, deadline in self._deadlines.items():
             if (

@@ -221,27 +221,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(f"{path}: not valid TOML: {error}") from None
 
 
-def _validate(model: type[_Strict], data: dict[str, Any], path: Path) -> Any:
+def _validate(model: type[_Strict], data: dict[str, Any], path: Path, entry: str = "") -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
             f"field {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in error.errors()
         )
-        raise PolicyError(f"{path}: invalid policy: {problems}") from None
+        where = f" in {entry}" if entry else ""
+        raise PolicyError(f"{path}: invalid policy{where}: {problems}") from None
+
+
+def _entries(model: type[_Strict], data: dict[str, Any], table: str, path: Path) -> list[Any]:
+    """Validate each ``[[table]]`` entry, naming the entry (number and code) on error."""
+    return [
+        _validate(model, item, path, f"[[{table}]] #{n} ({item.get('code', 'no code')})")
+        for n, item in enumerate(data.get(table, []), start=1)
+    ]
 
 
 def check_policy_file(path: Path) -> str:
     """Validate one policy file on its own; return what it is. Raises PolicyError."""
     data = _read_toml(path)
     if path.name == "profiles.toml":
-        profiles = [_validate(FrameworkProfile, p, path) for p in data.get("profile", [])]
+        profiles = _entries(FrameworkProfile, data, "profile", path)
         return f"{len(profiles)} framework profiles"
     if path.name == "never_events.toml":
-        types = [_validate(NeverEventType, n, path) for n in data.get("never_event", [])]
+        types = _entries(NeverEventType, data, "never_event", path)
         return f"{len(types)} Never Event types"
     if path.name == "national_priorities.toml":
-        items = [_validate(NationalPriority, n, path) for n in data.get("priority", [])]
+        items = _entries(NationalPriority, data, "priority", path)
         return f"{len(items)} national priorities"
     if path.name == "calendar.toml":
         _validate(CalendarPolicy, data, path)
@@ -256,18 +265,16 @@ def load_policy(directory: Path | None = None) -> Policy:
     data = {name: _read_toml(root / name) for name in POLICY_FILES}
     plan_paths = sorted((root / "response_plans").glob("*.toml"))
     plans = [_validate(ResponsePlan, _read_toml(p), p) for p in plan_paths]
-    profiles = [
-        _validate(FrameworkProfile, p, root / "profiles.toml")
-        for p in data["profiles.toml"].get("profile", [])
-    ]
-    never_events = [
-        _validate(NeverEventType, n, root / "never_events.toml")
-        for n in data["never_events.toml"].get("never_event", [])
-    ]
-    priorities = [
-        _validate(NationalPriority, n, root / "national_priorities.toml")
-        for n in data["national_priorities.toml"].get("priority", [])
-    ]
+    profiles = _entries(FrameworkProfile, data["profiles.toml"], "profile", root / "profiles.toml")
+    never_events = _entries(
+        NeverEventType, data["never_events.toml"], "never_event", root / "never_events.toml"
+    )
+    priorities = _entries(
+        NationalPriority,
+        data["national_priorities.toml"],
+        "priority",
+        root / "national_priorities.toml",
+    )
     calendar_policy = _validate(CalendarPolicy, data["calendar.toml"], root / "calendar.toml")
     try:
         return Policy(

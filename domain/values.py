@@ -139,6 +139,7 @@ class SafetyAction:
     description: str
     owner: str
     due: date
+    agreed_on: date
     agreed_at: datetime
     completed_on: date | None = None
     evidence: str | None = None

@@ -42,9 +42,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> S
     store = IncidentStore(env=eventsourcing_env(settings.database_url))
     service = IncidentService(store, policy, calendar=calendar, clock=clock)
     engine = read_model_engine(settings.database_url)
-    runner = ProjectionRunner(
-        store, engine, DeadlinesProjection(calendar, policy.calendar.reminder_working_days)
-    )
+    runner = ProjectionRunner(store, engine, DeadlinesProjection(calendar, policy.calendar))
     runner.setup()
     deadlines = DeadlinesReadModel(runner)
     return System(

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from application.clock import FixedClock
 from domain.errors import PolicyError
 from infrastructure.bootstrap import System, bootstrap
+from infrastructure.persistence import DatabaseUrlError
 from infrastructure.settings import Settings
 
 app = typer.Typer(help="Incidentflow: NHS patient-safety incident lifecycles.", no_args_is_help=True)
@@ -46,7 +49,7 @@ def serve(
     system = _open(settings)
     bind_host = host or settings.host
     bind_port = port or settings.port
-    typer.echo(f"Incidentflow on http://{bind_host}:{bind_port} (store: {settings.database_url})")
+    typer.echo(f"Incidentflow on http://{bind_host}:{bind_port} (store: {_safe_url(settings.database_url)})")
     typer.echo(f"API docs: http://{bind_host}:{bind_port}/docs")
     if settings.scheduler_in_serve:
         typer.echo(f"Deadline scheduler: a sweep every {settings.tick_seconds:g} s")
@@ -55,12 +58,20 @@ def serve(
 
 
 def _open(settings: Settings | None = None, at: datetime | None = None) -> System:
-    """Bootstrap, turning a bad policy file into a clear message and exit code 2."""
+    """Bootstrap, turning a bad policy file or database URL into a message and exit code 2."""
     try:
         return bootstrap(settings, clock=FixedClock(at) if at else None)
-    except PolicyError as error:
+    except (PolicyError, DatabaseUrlError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+
+
+def _safe_url(database_url: str) -> str:
+    """The database URL with any password hidden, for printing."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return database_url
 
 
 @app.command()
@@ -71,7 +82,14 @@ def tick(
     ] = None,
 ) -> None:
     """Run one deadline sweep and print a JSON summary. Repeating it records nothing new."""
-    instant = _parse_instant(at) or datetime.now(UTC)
+    now = datetime.now(UTC)
+    instant = _parse_instant(at) or now
+    if instant > now:
+        raise typer.BadParameter(
+            f"{instant.isoformat()} is in the future: a sweep records events as at that instant, "
+            "which would block every later command on those incidents",
+            param_hint="--at",
+        )
     system = _open(at=instant)
     try:
         summary = system.sweeper.sweep(instant)
@@ -95,7 +113,7 @@ def scheduler(
     settings = Settings()
     system = _open(settings)
     interval = every or settings.tick_seconds
-    typer.echo(f"Deadline scheduler: a sweep every {interval:g} s on {settings.database_url}")
+    typer.echo(f"Deadline scheduler: a sweep every {interval:g} s on {_safe_url(settings.database_url)}")
     try:
         blocking_scheduler(system, interval).start()
     except (KeyboardInterrupt, SystemExit):

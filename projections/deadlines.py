@@ -6,6 +6,7 @@ is due with an indexed query instead of loading aggregates.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 
 from domain.incident import Incident
+from domain.policy import CalendarPolicy
 from domain.values import ClockChange
 from domain.working_days import WorkingDayCalendar
 
@@ -80,12 +82,16 @@ class DeadlinesProjection:
     """Maintains ``dl_deadlines`` from incident events."""
 
     name = "deadlines"
-    version = "deadlines-1"
+    code_version = "deadlines-1"
     metadata = metadata
 
-    def __init__(self, calendar: WorkingDayCalendar, reminder_working_days: int) -> None:
+    def __init__(self, calendar: WorkingDayCalendar, policy: CalendarPolicy) -> None:
         self.calendar = calendar
-        self.reminder_working_days = reminder_working_days
+        self.reminder_working_days = policy.reminder_working_days
+        # Reminder dates depend on the calendar policy: a change to it rebuilds the view.
+        holidays = ",".join(sorted(d.isoformat() for d in policy.extra_holidays))
+        digest = hashlib.sha256(f"{policy.reminder_working_days}|{holidays}".encode()).hexdigest()
+        self.version = f"{self.code_version}:{digest[:12]}"
 
     def clear(self, conn: Connection) -> None:
         conn.execute(delete(deadlines))

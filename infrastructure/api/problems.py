@@ -68,7 +68,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(409, str(error))
 
     @app.exception_handler(IncidentNotFound)
-    async def not_found(_: Request, error: IncidentNotFound) -> JSONResponse:
+    async def not_found(request: Request, error: IncidentNotFound) -> JSONResponse:
+        asked = request.path_params.get("incident")
+        if error.default_detail and asked:
+            return problem(404, f"no incident {asked}")
         return problem(404, str(error))
 
     @app.exception_handler(HTTPException)

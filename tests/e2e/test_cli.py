@@ -219,3 +219,24 @@ def test_tick_at_an_instant_prints_a_summary_and_is_idempotent(
     history = runner.invoke(app, ["history", "INC-2026-000001", "--json"])
     types = [e["type"] for e in json.loads(history.output)["events"]]
     assert types.count("DeadlineBreached") == 2
+
+
+def test_tick_refuses_an_instant_in_the_future(cli_env: str) -> None:
+    result = runner.invoke(app, ["tick", "--at", "2999-01-01T00:00:00+00:00"])
+    assert result.exit_code == 2
+    assert "in the future" in result.output
+
+
+def test_a_bad_database_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INCIDENTFLOW_DATABASE_URL", "mysql://root@127.0.0.1/test")
+    result = runner.invoke(app, ["tick"])
+    assert result.exit_code == 2
+    assert "supported: sqlite, postgresql" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_printed_database_urls_hide_the_password() -> None:
+    from infrastructure.cli import _safe_url
+
+    shown = _safe_url("postgresql+psycopg://incidentflow:s3cret@db.internal:5432/incidents")
+    assert "s3cret" not in shown and "***" in shown

@@ -23,3 +23,9 @@ def test_openapi_lists_every_command(client: TestClient) -> None:
     for name in ("classify", "notify-candour", "agree-extension", "close"):
         assert f"/incidents/{{incident}}/{name}" in paths
     assert "/incidents/{incident}/state" in paths
+
+
+def test_an_unknown_reference_is_named_in_the_404(client: TestClient) -> None:
+    response = client.get("/incidents/INC-2026-999999")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no incident INC-2026-999999"

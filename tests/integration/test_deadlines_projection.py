@@ -71,7 +71,7 @@ def rows(runner: ProjectionRunner) -> list[tuple[Any, ...]]:
 
 
 class ChangedProjection(DeadlinesProjection):
-    version = "deadlines-changed-in-code"
+    code_version = "deadlines-changed-in-code"
 
 
 def test_a_rebuild_from_the_log_equals_the_live_view(
@@ -85,7 +85,9 @@ def test_a_rebuild_from_the_log_equals_the_live_view(
     calendar = system.service.calendar
     engine = read_model_engine(settings.database_url)
     try:
-        rebuilt = ProjectionRunner(system.service.store, engine, ChangedProjection(calendar, 2))
+        rebuilt = ProjectionRunner(
+            system.service.store, engine, ChangedProjection(calendar, system.service.policy.calendar)
+        )
         rebuilt.setup()  # the version stamp changed: the view is cleared
         assert rows(rebuilt) == [] and rebuilt.position() == 0
         rebuilt.catch_up()
@@ -104,7 +106,9 @@ def test_concurrent_runners_apply_each_event_once(
     engines = [read_model_engine(settings.database_url) for _ in range(3)]
     calendar = system.service.calendar
     runners = [
-        ProjectionRunner(system.service.store, e, ChangedProjection(calendar, 2), batch_size=1)
+        ProjectionRunner(
+            system.service.store, e, ChangedProjection(calendar, system.service.policy.calendar), batch_size=1
+        )
         for e in engines
     ]
     try:
@@ -142,7 +146,8 @@ def test_a_runner_waits_for_another_that_holds_the_position(
     calendar = system.service.calendar
     engines = [read_model_engine(settings.database_url) for _ in range(2)]
     holder, waiter = (
-        ProjectionRunner(system.service.store, e, ChangedProjection(calendar, 2)) for e in engines
+        ProjectionRunner(system.service.store, e, ChangedProjection(calendar, system.service.policy.calendar))
+        for e in engines
     )
     try:
         holder.setup()
@@ -154,9 +159,29 @@ def test_a_runner_waits_for_another_that_holds_the_position(
             thread.start()
             thread.join(timeout=1.0)
             assert thread.is_alive(), "the second runner did not wait for the held position"
-            save_position(conn, ChangedProjection.name, head, ChangedProjection.version)
+            save_position(conn, ChangedProjection.name, head, holder.projection.version)
         thread.join(timeout=30)
         assert applied == [0], "the second runner re-applied events another had claimed"
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_a_change_of_reminder_policy_rebuilds_the_view(system: System, clock: FixedClock) -> None:
+    busy_history(system, clock)
+    system.deadlines.refresh()
+    policy = system.service.policy.calendar
+    default = DeadlinesProjection(system.service.calendar, policy)
+    wider = DeadlinesProjection(
+        system.service.calendar, policy.model_copy(update={"reminder_working_days": 5})
+    )
+    assert default.version != wider.version
+    runner = ProjectionRunner(system.service.store, system.engine, wider)
+    runner.setup()
+    runner.catch_up()
+    with system.engine.connect() as conn:
+        row = conn.execute(
+            select(deadlines.c.due, deadlines.c.remind_on).where(deadlines.c.kind == "initial_review")
+        ).first()
+    assert row is not None
+    assert row.remind_on == system.service.calendar.subtract_working_days(row.due, 5)

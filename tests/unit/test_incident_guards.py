@@ -310,7 +310,7 @@ class TestCandour:
             ctx(),
             sent_on=date(2026, 5, 7),
             summary="Letter",
-            match="before the date the incident was notified",
+            match="before the date the relevant person was notified",
         )
 
     def test_exception_without_attempts(self, report: Report, ctx: Ctx) -> None:
@@ -708,12 +708,23 @@ class TestFinishedIncidents:
         error = assert_refused(closed, CommandNotAllowed, command, closed, ctx())
         assert "is closed on 2026-05-20" in str(error)
 
-    @pytest.mark.parametrize("command", TERMINAL_COMMANDS.values(), ids=list(TERMINAL_COMMANDS))
+    @pytest.mark.parametrize(
+        "command",
+        [v for k, v in TERMINAL_COMMANDS.items() if k != "notify-candour"],
+        ids=[k for k in TERMINAL_COMMANDS if k != "notify-candour"],
+    )
     def test_commands_on_a_downgraded_incident(
         self, downgraded: Incident, ctx: Ctx, command: Callable[[Incident, CommandContext], None]
     ) -> None:
         error = assert_refused(downgraded, CommandNotAllowed, command, downgraded, ctx())
         assert "is downgraded" in str(error)
+
+    def test_candour_continues_after_a_downgrade(self, downgraded: Incident, ctx: Ctx) -> None:
+        """The Duty of Candour is statutory and separate from SI status (Regulation 20)."""
+        _notify(downgraded, ctx())
+        downgraded.send_candour_letter(ctx(), sent_on=TODAY, summary="Written account and apology")
+        assert downgraded.candour.is_done
+        assert downgraded.status is Status.DOWNGRADED
 
 
 class TestClose:

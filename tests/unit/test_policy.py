@@ -259,7 +259,10 @@ class TestBadPolicyFiles:
 
     def test_check_policy_file_reports_the_bad_field(self, policy_copy: Path) -> None:
         _edit(policy_copy / "profiles.toml", "working_days = 2\n", "working_days = 2\ncalendar_months = 1\n")
-        with pytest.raises(PolicyError, match=r"profiles\.toml: invalid policy: field clocks\.0"):
+        with pytest.raises(
+            PolicyError,
+            match=r"profiles\.toml: invalid policy in \[\[profile\]\] #1 \(sif-2015\): field clocks\.0",
+        ):
             check_policy_file(policy_copy / "profiles.toml")
 
     def test_configured_extra_holiday_is_loaded(self, policy_copy: Path) -> None:

@@ -158,6 +158,7 @@ def test_dates_and_datetimes_keep_their_types(transcoder: JSONTranscoder) -> Non
             description="Two-person check",
             owner="Matron",
             due=date(2026, 6, 30),
+            agreed_on=date(2026, 5, 20),
             agreed_at=datetime(2026, 5, 20, 11, 0, tzinfo=UTC),
             completed_on=date(2026, 6, 1),
             evidence="Audit",

@@ -1,0 +1,125 @@
+"""Rules tightened after review: candour in person, business dates of safety actions,
+candour after a downgrade, and clocks of an escalated learning response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from domain.enums import DeadlineStatus, PhysicalHarm, Profile, ResponseType
+from domain.errors import InvalidCommand
+from domain.incident import CommandContext, Incident
+
+from .helpers import IDENTIFIED_ON, TODAY, assert_refused, deadline
+
+Report = Callable[..., Incident]
+Classify = Callable[..., None]
+Ctx = Callable[..., CommandContext]
+
+
+def test_candour_notification_must_be_in_person(report: Report, classify: Classify, ctx: Ctx) -> None:
+    incident = report(Profile.PSIRF_2022, physical_harm=PhysicalHarm.MODERATE)
+    classify(incident, physical_harm=PhysicalHarm.MODERATE)
+    error = assert_refused(
+        incident,
+        InvalidCommand,
+        incident.notify_candour,
+        ctx(),
+        relevant_person="patient",
+        notified_on=TODAY,
+        in_person=False,
+        apology_given=True,
+        account_given=True,
+    )
+    assert "in person" in str(error) and "record-candour-exception" in str(error)
+
+
+class TestSafetyActionBusinessDates:
+    def _agree(self, incident: Incident, ctx: CommandContext, **overrides: Any) -> None:
+        fields: dict[str, Any] = {
+            "action_id": "A1",
+            "description": "Two-person check",
+            "owner": "Ward manager",
+            "due": date(2026, 5, 15),
+            "agreed_on": date(2026, 5, 8),
+        }
+        fields.update(overrides)
+        incident.agree_action(ctx, **fields)
+
+    def test_history_can_be_entered_with_its_own_dates(
+        self, report: Report, classify: Classify, ctx: Ctx
+    ) -> None:
+        incident = report(Profile.PSIRF_2022)
+        classify(incident)
+        self._agree(incident, ctx())  # due 15 May, before today (20 May): it is history
+        incident.complete_action(ctx(), action_id="A1", completed_on=date(2026, 5, 14), evidence="Audit")
+        assert deadline(incident, "action:A1").status is DeadlineStatus.MET
+        assert incident.actions[0].agreed_on == date(2026, 5, 8)
+
+    def test_agreed_on_defaults_to_today(self, report: Report, classify: Classify, ctx: Ctx) -> None:
+        incident = report(Profile.PSIRF_2022)
+        classify(incident)
+        self._agree(incident, ctx(), agreed_on=None, due=date(2026, 6, 30))
+        assert incident.actions[0].agreed_on == TODAY
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"agreed_on": date(2026, 5, 1)}, "before the date the incident was identified"),
+            ({"agreed_on": date(2026, 5, 21)}, "in the future"),
+            ({"due": date(2026, 5, 7)}, "before the action was agreed"),
+        ],
+    )
+    def test_dates_out_of_order_are_refused(
+        self, report: Report, classify: Classify, ctx: Ctx, overrides: dict[str, Any], message: str
+    ) -> None:
+        incident = report(Profile.PSIRF_2022)
+        classify(incident)
+        error = assert_refused(incident, InvalidCommand, self._agree, incident, ctx(), **overrides)
+        assert message in str(error)
+
+    def test_completion_before_agreement_is_refused(
+        self, report: Report, classify: Classify, ctx: Ctx
+    ) -> None:
+        incident = report(Profile.PSIRF_2022)
+        classify(incident)
+        self._agree(incident, ctx())
+        error = assert_refused(
+            incident,
+            InvalidCommand,
+            incident.complete_action,
+            ctx(),
+            action_id="A1",
+            completed_on=date(2026, 5, 7),
+            evidence="Audit",
+        )
+        assert "is before the date the action was agreed (2026-05-08)" in str(error)
+
+
+def test_an_escalated_learning_response_gets_its_own_clock(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.PSIRF_2022)
+    classify(incident)
+    incident.start_investigation(
+        ctx(),
+        response_type=ResponseType.AAR,
+        lead="Ward lead",
+        started_on=IDENTIFIED_ON,
+        coroner_initiated=False,
+    )
+    classify(incident, never_event="wrong_route")  # now a PSII is required
+    incident.start_investigation(
+        ctx(),
+        response_type=ResponseType.PSII,
+        lead="PSII lead",
+        started_on=date(2026, 5, 18),
+        coroner_initiated=False,
+    )
+    assert incident.investigation is not None
+    assert incident.investigation.response_type is ResponseType.PSII
+    assert deadline(incident, "learning_response").due == date(2026, 8, 18)
+    assert incident.status.value == "under_investigation"
