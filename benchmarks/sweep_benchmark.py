@@ -97,24 +97,25 @@ def run(database_url: str, incidents: int, breaches: int, reference_loads: int) 
         started = time.perf_counter()
         system.deadlines.refresh()
         catch_up = time.perf_counter() - started
-        result["read_model_catch_up_events_per_second"] = round(events / catch_up)
+        result["deadlines_view_catch_up_events_per_second"] = round(events / catch_up)
 
         today = SWEEP_AT.date()
         with system.engine.connect() as conn:
+            table = system.projections.tables(conn, "deadlines")["deadlines"]
             result["open_deadlines"] = conn.execute(
-                text("SELECT count(*) FROM dl_deadlines WHERE lifecycle = 'pending'")
+                text(f"SELECT count(*) FROM {table.name} WHERE lifecycle = 'pending'")
             ).scalar_one()
             result["due_query_median_ms"] = round(
-                1000 * median_seconds(lambda: due_for_breach(conn, today, BATCH)), 2
+                1000 * median_seconds(lambda: due_for_breach(conn, table, today, BATCH)), 2
             )
-            result["due_query_plan"] = query_plan(conn, database_url)
+            result["due_query_plan"] = query_plan(conn, database_url, table.name)
         clock.set(SWEEP_AT)
         result["noop_sweep_median_ms"] = round(
             1000 * median_seconds(lambda: system.sweeper.sweep(SWEEP_AT - timedelta(days=90)), 5), 2
         )
 
         with system.engine.connect() as conn:
-            due = due_for_breach(conn, today, breaches)
+            due = due_for_breach(conn, table, today, breaches)
         started = time.perf_counter()
         for item in due:
             system.service.record_breach(UUID(item.incident_id), kind=item.kind, due=item.due)
@@ -137,9 +138,9 @@ def run(database_url: str, incidents: int, breaches: int, reference_loads: int) 
         system.close()
 
 
-def query_plan(conn: Any, database_url: str) -> str:
+def query_plan(conn: Any, database_url: str, table: str) -> str:
     sql = (
-        "SELECT incident_id, kind, due FROM dl_deadlines WHERE lifecycle = 'pending' "
+        f"SELECT incident_id, kind, due FROM {table} WHERE lifecycle = 'pending' "
         "AND due < '2026-06-15' ORDER BY due LIMIT 500"
     )
     if database_url.startswith("sqlite"):

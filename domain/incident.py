@@ -58,6 +58,29 @@ def incident_id_for(reference: str) -> UUID:
     return uuid5(INCIDENT_NAMESPACE, reference)
 
 
+def derive_status(
+    *,
+    closed: bool,
+    downgraded: bool,
+    investigation_started: bool,
+    investigation_submitted: bool,
+    open_actions: bool,
+    classified: bool,
+) -> Status:
+    """The lifecycle state from the facts (shared by the aggregate and the read models)."""
+    if closed:
+        return Status.CLOSED
+    if downgraded:
+        return Status.DOWNGRADED
+    if investigation_submitted:
+        return Status.ACTIONS_IN_PROGRESS if open_actions else Status.INVESTIGATED
+    if investigation_started:
+        return Status.UNDER_INVESTIGATION
+    if classified:
+        return Status.CLASSIFIED
+    return Status.REPORTED
+
+
 def action_clock(action_id: str) -> str:
     return f"action:{action_id}"
 
@@ -1267,16 +1290,12 @@ class Incident(Aggregate):
         self._deadlines = deadlines
 
     def _refresh_status(self) -> None:
-        if self._closed_on is not None:
-            self._status = Status.CLOSED
-        elif self._downgrade is not None and self._downgrade.approved:
-            self._status = Status.DOWNGRADED
-        elif self._investigation is not None and self._investigation.submitted_on is not None:
-            open_actions = any(not a.is_completed for a in self._actions.values())
-            self._status = Status.ACTIONS_IN_PROGRESS if open_actions else Status.INVESTIGATED
-        elif self._investigation is not None:
-            self._status = Status.UNDER_INVESTIGATION
-        elif self._classification is not None:
-            self._status = Status.CLASSIFIED
-        else:
-            self._status = Status.REPORTED
+        investigation = self._investigation
+        self._status = derive_status(
+            closed=self._closed_on is not None,
+            downgraded=self._downgrade is not None and bool(self._downgrade.approved),
+            investigation_started=investigation is not None,
+            investigation_submitted=investigation is not None and investigation.submitted_on is not None,
+            open_actions=any(not a.is_completed for a in self._actions.values()),
+            classified=self._classification is not None,
+        )

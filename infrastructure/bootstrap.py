@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -14,8 +15,10 @@ from domain.working_days import WorkingDayCalendar
 from infrastructure.persistence import eventsourcing_env, prepare_database
 from infrastructure.settings import Settings
 from projections.database import read_model_engine
-from projections.deadlines import DeadlinesProjection, DeadlinesReadModel
-from projections.runner import ProjectionRunner
+from projections.deadlines import DeadlinesReadModel, DeadlinesView
+from projections.incidents import IncidentsView
+from projections.read_models import ReadModels
+from projections.runner import Progress, Projections
 
 
 @dataclass
@@ -25,6 +28,8 @@ class System:
     settings: Settings
     service: IncidentService
     engine: Engine
+    projections: Projections
+    read_models: ReadModels
     deadlines: DeadlinesReadModel
     sweeper: DeadlineSweeper
 
@@ -33,22 +38,32 @@ class System:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> System:
-    """Load policy (failing fast on a bad file), open the event store and read models."""
+def bootstrap(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    progress: Callable[[str], Progress | None] | None = None,
+) -> System:
+    """Load policy (failing fast on a bad file), open the event store and the read models
+    (rebuilding any whose version changed; ``progress`` reports that)."""
     settings = settings or Settings()
     policy = load_policy(settings.policy_dir)
     calendar = WorkingDayCalendar(policy.calendar.extra_holidays)
     prepare_database(settings.database_url)
-    store = IncidentStore(env=eventsourcing_env(settings.database_url))
+    env = eventsourcing_env(settings.database_url)
+    store = IncidentStore(env=env)
     service = IncidentService(store, policy, calendar=calendar, clock=clock)
     engine = read_model_engine(settings.database_url)
-    runner = ProjectionRunner(store, engine, DeadlinesProjection(calendar, policy.calendar))
-    runner.setup()
-    deadlines = DeadlinesReadModel(runner)
+    views = [IncidentsView(), DeadlinesView(calendar, policy.calendar)]
+    listen = env if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres" else None
+    projections = Projections(store, engine, views, listen_env=listen)
+    projections.setup(progress)
+    deadlines = DeadlinesReadModel(projections)
     return System(
         settings=settings,
         service=service,
         engine=engine,
+        projections=projections,
+        read_models=ReadModels(projections),
         deadlines=deadlines,
         sweeper=DeadlineSweeper(service, deadlines),
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import sys
+import threading
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +25,10 @@ from infrastructure.settings import Settings
 app = typer.Typer(help="Incidentflow: NHS patient-safety incident lifecycles.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+projections_app = typer.Typer(help="Read models: follow, rebuild, status.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+report_app = typer.Typer(help="Reports from the read models.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 def _parse_instant(value: str | None) -> datetime | None:
@@ -53,7 +61,7 @@ def serve(
     typer.echo(f"API docs: http://{bind_host}:{bind_port}/docs")
     if settings.scheduler_in_serve:
         typer.echo(f"Deadline scheduler: a sweep every {settings.tick_seconds:g} s")
-    app_ = create_app(lambda: system, run_scheduler=settings.scheduler_in_serve)
+    app_ = create_app(lambda: system, run_scheduler=settings.scheduler_in_serve, follow_projections=True)
     uvicorn.run(app_, host=bind_host, port=bind_port, log_level="info")
 
 
@@ -186,6 +194,170 @@ def policy_check(
     except PolicyError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+class _Bar:
+    """A progress bar for rebuilds, created when the first progress report arrives."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = typer.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.length = max(total, done, 1)
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _open_with_bars(settings: Settings | None = None) -> System:
+    bars: list[_Bar] = []
+
+    def progress(name: str) -> _Bar:
+        bars.append(_Bar(f"rebuild {name} (its version changed)"))
+        return bars[-1]
+
+    try:
+        return bootstrap(settings, progress=progress)
+    except (PolicyError, DatabaseUrlError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        for bar in bars:
+            bar.close()
+
+
+@projections_app.command("run")
+def projections_run(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit.")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between polls (SQLite).")] = 1.0,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Events per transaction.")] = 1000,
+) -> None:
+    """Keep every read model up to date (any number of workers may run on PostgreSQL)."""
+    system = _open_with_bars()
+    system.projections.batch_size = batch_size
+    try:
+        if once:
+            applied = system.projections.catch_up()
+            typer.echo(json.dumps({"applied": applied, "head": system.projections.head()}))
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        typer.echo("Following the event log; Ctrl-C to stop.")
+        with contextlib.suppress(KeyboardInterrupt):
+            system.projections.follow(stop, poll_seconds=poll)
+    finally:
+        system.close()
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="One read model; default all.")] = None,
+) -> None:
+    """Rebuild read models from the start of the log beside the live ones, then swap them
+    in: queries keep answering meanwhile."""
+    system = _open_with_bars()
+    try:
+        names = [name] if name else list(system.projections.views)
+        unknown = [n for n in names if n not in system.projections.views]
+        if unknown:
+            known = ", ".join(system.projections.views)
+            typer.echo(f"error: no read model {unknown[0]!r}; the read models are: {known}", err=True)
+            raise typer.Exit(2)
+        for view in names:
+            bar = _Bar(f"rebuild {view}")
+            try:
+                generation = system.projections.rebuild(view, bar)
+            finally:
+                bar.close()
+            typer.echo(f"{view}: rebuilt as generation {generation} and swapped in")
+    finally:
+        system.close()
+
+
+@projections_app.command("status")
+def projections_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Each read model's position, the log head, and the lag in events and seconds."""
+    system = _open_with_bars()
+    try:
+        status = system.projections.status()
+    finally:
+        system.close()
+    if as_json:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    typer.echo(f"{'view':<12} {'gen':>4} {'position':>10} {'head':>10} {'lag':>8} {'lag s':>8}")
+    for row in status:
+        typer.echo(
+            f"{row['name']:<12} {row['generation'] or '-':>4} {row['position']:>10} {row['head']:>10} "
+            f"{row['lag_events']:>8} {row['lag_seconds']:>8}"
+        )
+
+
+@report_app.command("board")
+def report_board(
+    from_: Annotated[str, typer.Option("--from", help="First date (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Last date (YYYY-MM-DD).")],
+    year_start: Annotated[
+        str | None, typer.Option(help="MM-DD the reporting year starts (default 04-01).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
+) -> None:
+    """The board report (seed 002 §6.2): one column per reporting year."""
+    from projections.reports import board_csv, board_table, parse_year_start
+
+    try:
+        start, end = date.fromisoformat(from_), date.fromisoformat(to)
+    except ValueError:
+        raise typer.BadParameter("give --from and --to as YYYY-MM-DD") from None
+    if end < start:
+        raise typer.BadParameter(f"--to {to} is before --from {from_}")
+    settings = Settings()
+    try:
+        first_day = parse_year_start(year_start or settings.reporting_year_start)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--year-start") from None
+    system = _open_with_bars(settings)
+    try:
+        report = system.read_models.board(start, end, first_day)
+    finally:
+        system.close()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    elif as_csv:
+        typer.echo(board_csv(report), nl=False)
+    else:
+        typer.echo(board_table(report))
+
+
+@app.command()
+def demo(
+    incidents: Annotated[int, typer.Option(min=1, max=200_000, help="How many incidents.")] = 500,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same population.")] = 1,
+) -> None:
+    """Load a reproducible synthetic population through the application layer."""
+    from application.demo import load_demo
+
+    clock = FixedClock(datetime.now(UTC))
+    system = _open(at=clock.now())
+    system.service.clock = clock
+    try:
+        with typer.progressbar(length=incidents, label="demo incidents", file=sys.stderr) as bar:
+            summary = load_demo(system.service, system.sweeper, clock, incidents, seed, progress=bar.update)
+        system.projections.catch_up()
+    finally:
+        system.close()
+    typer.echo(json.dumps(asdict(summary), indent=2, default=str))
 
 
 def main() -> None:

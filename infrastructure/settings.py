@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(
         default=60.0, gt=0, description="How often the scheduler sweeps for due deadlines."
     )
+    reporting_year_start: str = Field(
+        default="04-01",
+        pattern=r"^\d{2}-\d{2}$",
+        description="MM-DD on which the board report's reporting year starts.",
+    )
     scheduler_in_serve: bool = Field(
         default=True, description="Run the deadline scheduler inside `incidentflow serve`."
     )

@@ -1,77 +1,284 @@
-"""Follows the event store's notification log and keeps read models up to date."""
+"""Keeps the read models up to date with the event store's notification log.
+
+Each view is a set of SQL tables in the event store's database. Batches of events are
+applied with the view's position in one transaction (exactly once, on SQLite and on
+PostgreSQL, with any number of workers). A rebuild fills a fresh generation of tables
+beside the live one and swaps it in when caught up, so queries keep answering.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
-from sqlalchemy import Connection, Engine, MetaData
+from eventsourcing.persistence import Notification
+from sqlalchemy import Connection, Engine, MetaData, Table
 
-from projections.tracking import (
-    ensure_position,
-    lock_position,
-    read_position,
-    save_position,
-    stored_version,
-    tracking_metadata,
-)
+from domain.incident import Incident
+from projections import tracking
+from projections.batch import RowBatch
+
+Progress = Callable[[int, int], None]
 
 
-class Projection(Protocol):
-    """A read model: its tables, and how one event changes them."""
+class View(Protocol):
+    """A read model: its tables (per generation) and how events change their rows."""
 
     name: str
-    version: str
-    metadata: MetaData
 
-    def process(self, conn: Connection, event: Any) -> None:
-        """Apply one domain event (ignore those it does not use)."""
+    @property
+    def version(self) -> str:
+        """Changes whenever the rows it would build change; a new version is rebuilt."""
+        ...
 
-    def clear(self, conn: Connection) -> None:
-        """Delete every row (before a rebuild)."""
+    def tables(self, metadata: MetaData, generation: int) -> dict[str, Table]: ...
+
+    def apply(self, batch: RowBatch, event: Incident.Event) -> None: ...
 
 
-class ProjectionRunner:
-    """Polls the notification log and applies new events in batches, each batch with its
-    position in one transaction (works on SQLite, where subscriptions are unavailable,
-    and on PostgreSQL, where several runners may share a store)."""
-
+class Projections:
     def __init__(
-        self, store: Application[Any], engine: Engine, projection: Projection, batch_size: int = 500
+        self,
+        store: Application[Any],
+        engine: Engine,
+        views: list[Any],
+        batch_size: int = 1000,
+        listen_env: dict[str, str] | None = None,
     ) -> None:
+        """``listen_env``: the PostgreSQL connection settings (eventsourcing POSTGRES_*),
+        for LISTEN/NOTIFY; without it, ``follow`` polls."""
         self.store = store
+        self.listen_env = listen_env
         self.engine = engine
-        self.projection = projection
+        self.views: dict[str, View] = {v.name: v for v in views}
         self.batch_size = batch_size
+        self._tables: dict[tuple[str, int], dict[str, Table]] = {}
+        self._lock = threading.Lock()
 
-    def setup(self) -> None:
-        """Create tables; reset the view if its code version changed since it was built."""
-        tracking_metadata.create_all(self.engine)
-        self.projection.metadata.create_all(self.engine)
-        name, version = self.projection.name, self.projection.version
-        ensure_position(self.engine, name, version)
-        with self.engine.begin() as conn:
-            lock_position(conn, name)
-            if stored_version(conn, name) != version:
-                self.projection.clear(conn)
-                save_position(conn, name, 0, version)
+    # ---------------------------------------------------------------- set-up
 
-    def position(self) -> int:
-        with self.engine.connect() as conn:
-            return read_position(conn, self.projection.name)
+    def setup(self, progress: Callable[[str], Progress | None] | None = None) -> None:
+        """Create what is missing; rebuild any view whose version changed in code or policy."""
+        tracking.tracking_metadata.create_all(self.engine)
+        for name, view in self.views.items():
+            with self.engine.connect() as conn:
+                current = tracking.active(conn, name)
+            if current is None:
+                created = tracking.create_generation(self.engine, name, view.version, tracking.ACTIVE)
+                if created is not None:
+                    self._create_tables(name, created)
+            elif current.version != view.version:
+                self.rebuild(name, progress(name) if progress else None)
+            else:
+                self._create_tables(name, current.generation)
 
-    def catch_up(self) -> int:
-        """Apply every event not yet applied; returns how many notifications were read."""
+    def _create_tables(self, name: str, generation: int) -> dict[str, Table]:
+        tables = self._generation_tables(name, generation)
+        for table in tables.values():
+            table.create(self.engine, checkfirst=True)
+        return tables
+
+    def _generation_tables(self, name: str, generation: int) -> dict[str, Table]:
+        with self._lock:
+            key = (name, generation)
+            if key not in self._tables:
+                self._tables[key] = self.views[name].tables(MetaData(), generation)
+            return self._tables[key]
+
+    def tables(self, conn: Connection, name: str) -> dict[str, Table]:
+        """The live tables of a view, for queries."""
+        current = tracking.active(conn, name)
+        if current is None:
+            raise LookupError(f"read model {name!r} is not set up")
+        return self._generation_tables(name, current.generation)
+
+    # -------------------------------------------------------------- catch-up
+
+    def head(self) -> int:
+        return self.store.recorder.max_notification_id() or 0
+
+    def catch_up(self, name: str | None = None) -> int:
+        """Apply every event not yet applied to the live generation of one or all views."""
         total = 0
+        for view_name in [name] if name else list(self.views):
+            while True:
+                with self.engine.begin() as conn:
+                    current = tracking.active(conn, view_name)
+                    if current is None:
+                        break
+                    applied = self._step(conn, view_name, current.generation)
+                if not applied:
+                    break
+                total += applied
+        return total
+
+    def _step(self, conn: Connection, name: str, generation: int) -> int:
+        """One batch for one generation, inside the caller's transaction."""
+        position = tracking.lock(conn, name, generation)
+        notifications = self.store.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        self._apply(conn, self.views[name], self._generation_tables(name, generation), notifications)
+        tracking.save(conn, name, generation, notifications[-1].id)
+        return len(notifications)
+
+    def _apply(self, conn: Connection, view: View, tables: dict[str, Table], notifications: Any) -> None:
+        events = [self._decode(n) for n in notifications]
+        incident_events = [e for e in events if isinstance(e, Incident.Event)]
+        if not incident_events:
+            return
+        batch = RowBatch(conn, tables)
+        batch.load(str(e.originator_id) for e in incident_events)
+        for event in incident_events:
+            view.apply(batch, event)
+        batch.flush()
+
+    def _decode(self, notification: Notification) -> Any:
+        return self.store.mapper.to_domain_event(notification)
+
+    # --------------------------------------------------------------- rebuild
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Build the view afresh from position 0 beside the live one, then swap it in.
+        Returns the new generation number."""
+        view = self.views[name]
+        generation = None
+        while generation is None:
+            generation = tracking.create_generation(self.engine, name, view.version, tracking.BUILDING)
+        tables = self._generation_tables(name, generation)
+        for table in tables.values():
+            table.drop(self.engine, checkfirst=True)
+            table.create(self.engine)
+        head = self.head()
+        done = 0
         while True:
             with self.engine.begin() as conn:
-                position = lock_position(conn, self.projection.name)
-                notifications = self.store.recorder.select_notifications(
-                    start=position, limit=self.batch_size, inclusive_of_start=False
+                applied = self._step(conn, name, generation)
+            done += applied
+            if progress:
+                progress(done, max(head, done))
+            if applied < self.batch_size:
+                break
+        with self.engine.begin() as conn:
+            old = tracking.active(conn, name)
+            if old is not None:
+                tracking.lock(conn, name, old.generation)  # pause live workers of this view
+            while self._step(conn, name, generation):
+                pass
+            if old is not None:
+                tracking.set_state(conn, name, old.generation, tracking.RETIRED)
+            tracking.set_state(conn, name, generation, tracking.ACTIVE)
+        self._drop_retired(name)
+        return generation
+
+    def _drop_retired(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            retired = [g for g in tracking.generations(conn, name) if g.state == tracking.RETIRED]
+        for old in retired:
+            try:
+                for table in self._generation_tables(name, old.generation).values():
+                    table.drop(self.engine, checkfirst=True)
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        tracking.positions.delete().where(
+                            (tracking.positions.c.name == name)
+                            & (tracking.positions.c.generation == old.generation)
+                        )
+                    )
+            except Exception:
+                continue
+
+    # ---------------------------------------------------------------- status
+
+    def status(self) -> list[dict[str, Any]]:
+        """Each view's generation, position, the log head and the lag in events and seconds."""
+        head = self.head()
+        report = []
+        with self.engine.connect() as conn:
+            for name, view in self.views.items():
+                current = tracking.active(conn, name)
+                position = current.position if current else 0
+                lag_seconds = 0.0
+                if position < head:
+                    waiting = self.store.recorder.select_notifications(
+                        start=position, limit=1, inclusive_of_start=False
+                    )
+                    if waiting:
+                        recorded = self._decode(waiting[0]).timestamp
+                        lag_seconds = max(0.0, (datetime.now(UTC) - recorded).total_seconds())
+                report.append(
+                    {
+                        "name": name,
+                        "generation": current.generation if current else None,
+                        "version": current.version if current else None,
+                        "current_version": view.version,
+                        "position": position,
+                        "head": head,
+                        "lag_events": head - position,
+                        "lag_seconds": round(lag_seconds, 3),
+                        "building": [
+                            g.generation
+                            for g in tracking.generations(conn, name)
+                            if g.state == tracking.BUILDING
+                        ],
+                    }
                 )
-                if not notifications:
-                    return total
-                for notification in notifications:
-                    self.projection.process(conn, self.store.mapper.to_domain_event(notification))
-                save_position(conn, self.projection.name, notifications[-1].id, self.projection.version)
-            total += len(notifications)
+        return report
+
+    # ------------------------------------------------------------ following
+
+    def follow(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        """Catch up, then wait for new events (LISTEN/NOTIFY on PostgreSQL, polling on
+        SQLite), until ``stop`` is set."""
+        waiter = _notification_waiter(self.store, self.listen_env)
+        try:
+            while not stop.is_set():
+                self.catch_up()
+                waiter(poll_seconds, stop)
+        finally:
+            close = getattr(waiter, "close", None)
+            if close:
+                close()
+
+
+def _notification_waiter(
+    store: Application[Any], env: dict[str, str] | None
+) -> Callable[[float, threading.Event], None]:
+    channel = getattr(store.recorder, "channel_name", None)
+    if channel is None or not env:
+        return _sleep
+    return _PostgresWaiter(env, channel)
+
+
+def _sleep(seconds: float, stop: threading.Event) -> None:
+    stop.wait(seconds)
+
+
+class _PostgresWaiter:
+    """Blocks until the event store NOTIFYs its channel (or the timeout passes)."""
+
+    def __init__(self, env: dict[str, str], channel: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        self._conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env.get("POSTGRES_PASSWORD") or None,
+            autocommit=True,
+        )
+        self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+    def __call__(self, seconds: float, stop: threading.Event) -> None:
+        for _ in self._conn.notifies(timeout=seconds, stop_after=1):
+            return
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,12 +1,28 @@
-"""Projection positions: how far along the notification log each read model is.
+"""Where each read model is along the notification log, and which generation of its
+tables is live.
 
-A read model's rows and its position are written in one transaction, and the position
-row is locked first, so concurrent workers never apply an event twice or skip one.
+One row per (view, generation). The live generation is ``active``; a rebuild fills a
+``building`` one beside it and swaps them. A view's rows and its position are written in
+one transaction, after locking its row, so concurrent workers never apply an event twice
+or skip one.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 tracking_metadata = MetaData()
@@ -15,40 +31,65 @@ positions = Table(
     "projection_positions",
     tracking_metadata,
     Column("name", String(64), primary_key=True),
+    Column("generation", Integer, primary_key=True),
+    Column("state", String(12), nullable=False),  # active | building | retired
     Column("position", BigInteger, nullable=False),
-    Column("version", String(64), nullable=False),
+    Column("version", String(80), nullable=False),
 )
 
+ACTIVE = "active"
+BUILDING = "building"
+RETIRED = "retired"
 
-def ensure_position(engine: Engine, name: str, version: str) -> None:
-    """Create the position row at 0 if it does not exist (safe when racing other workers)."""
+
+@dataclass(frozen=True)
+class Generation:
+    name: str
+    generation: int
+    state: str
+    position: int
+    version: str
+
+
+def generations(conn: Connection, name: str) -> list[Generation]:
+    rows = conn.execute(select(positions).where(positions.c.name == name).order_by(positions.c.generation))
+    return [Generation(r.name, r.generation, r.state, int(r.position), r.version) for r in rows]
+
+
+def active(conn: Connection, name: str) -> Generation | None:
+    return next((g for g in generations(conn, name) if g.state == ACTIVE), None)
+
+
+def create_generation(engine: Engine, name: str, version: str, state: str) -> int | None:
+    """Add a generation at position 0; None if another worker added the first one."""
     with engine.begin() as conn:
-        if conn.execute(select(positions.c.name).where(positions.c.name == name)).first():
-            return
-    try:
-        with engine.begin() as conn:
-            conn.execute(positions.insert().values(name=name, position=0, version=version))
-    except IntegrityError:
-        pass  # another worker created it first
+        existing = generations(conn, name)
+        if state == ACTIVE and any(g.state == ACTIVE for g in existing):
+            return None
+        number = max((g.generation for g in existing), default=0) + 1
+        try:
+            conn.execute(
+                positions.insert().values(
+                    name=name, generation=number, state=state, position=0, version=version
+                )
+            )
+        except IntegrityError:
+            return None
+    return number
 
 
-def lock_position(conn: Connection, name: str) -> int:
-    """Lock this projection's position row for the transaction and return the position."""
-    conn.execute(update(positions).where(positions.c.name == name).values(position=positions.c.position))
-    value = conn.execute(select(positions.c.position).where(positions.c.name == name)).scalar_one()
-    return int(value)
+def lock(conn: Connection, name: str, generation: int) -> int:
+    """Lock one generation's row for this transaction; return its position."""
+    row = (positions.c.name == name) & (positions.c.generation == generation)
+    conn.execute(update(positions).where(row).values(position=positions.c.position))
+    return int(conn.execute(select(positions.c.position).where(row)).scalar_one())
 
 
-def stored_version(conn: Connection, name: str) -> str | None:
-    value = conn.execute(select(positions.c.version).where(positions.c.name == name)).scalar()
-    return None if value is None else str(value)
+def save(conn: Connection, name: str, generation: int, position: int) -> None:
+    row = (positions.c.name == name) & (positions.c.generation == generation)
+    conn.execute(update(positions).where(row).values(position=position))
 
 
-def save_position(conn: Connection, name: str, position: int, version: str) -> None:
-    conn.execute(update(positions).where(positions.c.name == name).values(position=position, version=version))
-
-
-def read_position(conn: Connection, name: str) -> int:
-    """The position without locking (for status and lag reports)."""
-    value = conn.execute(select(positions.c.position).where(positions.c.name == name)).scalar()
-    return int(value or 0)
+def set_state(conn: Connection, name: str, generation: int, state: str) -> None:
+    row = (positions.c.name == name) & (positions.c.generation == generation)
+    conn.execute(update(positions).where(row).values(state=state))

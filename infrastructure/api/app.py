@@ -4,9 +4,10 @@ No ``from __future__ import annotations`` here: command endpoints are generated 
 command model and FastAPI reads their annotations at runtime.
 """
 
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
@@ -15,9 +16,8 @@ from pydantic import AwareDatetime
 
 from application.commands import COMMANDS, Command, ReportIncident
 from application.incidents import IncidentService
-from domain.enums import ClockState
-from domain.working_days import business_date
 from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.api.reads import read_router
 from infrastructure.bootstrap import System
 from infrastructure.scheduler import background_scheduler
 
@@ -34,9 +34,15 @@ ActorHeader = Annotated[
 ]
 
 
-def create_app(system_factory: Callable[[], System], *, run_scheduler: bool = False) -> FastAPI:
-    """Build the HTTP app. ``system_factory`` runs at start-up, not at import; with
-    ``run_scheduler`` the deadline sweep ticks in the background while it serves."""
+def create_app(
+    system_factory: Callable[[], System],
+    *,
+    run_scheduler: bool = False,
+    follow_projections: bool = False,
+) -> FastAPI:
+    """Build the HTTP app. ``system_factory`` runs at start-up, not at import. With
+    ``run_scheduler`` the deadline sweep ticks in the background while it serves; with
+    ``follow_projections`` a thread keeps the read models up to date."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,14 +50,24 @@ def create_app(system_factory: Callable[[], System], *, run_scheduler: bool = Fa
         app.state.system = system
         app.state.service = system.service
         scheduler = None
+        stop = threading.Event()
+        follower = None
         if run_scheduler:
             scheduler = background_scheduler(system, system.settings.tick_seconds)
             scheduler.start()
+        if follow_projections:
+            follower = threading.Thread(
+                target=system.projections.follow, args=(stop,), name="projections", daemon=True
+            )
+            follower.start()
         try:
             yield
         finally:
+            stop.set()
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
+            if follower is not None:
+                follower.join(timeout=30)
             system.close()
 
     app = FastAPI(
@@ -61,8 +77,8 @@ def create_app(system_factory: Callable[[], System], *, run_scheduler: bool = Fa
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.include_router(read_router())
     app.include_router(_incident_router())
-    app.include_router(_deadline_router())
 
     @app.middleware("http")
     async def limit_body_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
@@ -82,39 +98,6 @@ def create_app(system_factory: Callable[[], System], *, run_scheduler: bool = Fa
 def _service(request: Request) -> IncidentService:
     service: IncidentService = request.app.state.service
     return service
-
-
-def _deadline_router() -> APIRouter:
-    router = APIRouter(tags=["deadlines"])
-
-    @router.get("/deadlines")
-    def list_deadlines(
-        request: Request,
-        status: Annotated[ClockState | None, Query(description="Deadline status.")] = None,
-        kind: Annotated[
-            str | None,
-            Query(max_length=80, description="A deadline kind, or 'action' for every safety action."),
-        ] = None,
-        due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
-        organisation: Annotated[str | None, Query(max_length=20)] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> dict[str, Any]:
-        """Deadlines across incidents, soonest first (from the due-deadlines read model)."""
-        system: System = request.app.state.system
-        today = business_date(system.service.clock.now())
-        total, items = system.deadlines.list(
-            today,
-            status=status.value if status else None,
-            kind=kind,
-            due_before=due_before,
-            organisation=organisation,
-            limit=limit,
-            offset=offset,
-        )
-        return {"total": total, "limit": limit, "offset": offset, "items": items}
-
-    return router
 
 
 def _incident_router() -> APIRouter:

@@ -1,0 +1,63 @@
+"""Batched writes: the rows of every incident a batch of events touches, loaded with one
+query per table, changed in memory, and written back with one delete and one bulk
+insert per table. This is what lets a rebuild run at tens of thousands of events a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, insert, select
+
+CHUNK = 500
+
+
+def chunks(items: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class RowBatch:
+    """Rows of the touched incidents, per table, keyed by incident id then by a row key
+    (the remaining primary-key columns joined, or "" for one row per incident)."""
+
+    def __init__(self, conn: Connection, tables: dict[str, Table]) -> None:
+        self.conn = conn
+        self.tables = tables
+        self._rows: dict[str, dict[str, dict[str, dict[str, Any]]]] = {name: {} for name in tables}
+        self._loaded: set[str] = set()
+
+    def load(self, incident_ids: Iterable[str]) -> None:
+        wanted = sorted(set(incident_ids) - self._loaded)
+        if not wanted:
+            return
+        for name, table in self.tables.items():
+            rows = self._rows[name]
+            for incident_id in wanted:
+                rows.setdefault(incident_id, {})
+            for part in chunks(wanted):
+                for row in self.conn.execute(select(table).where(table.c.incident_id.in_(part))):
+                    record = dict(row._mapping)
+                    rows[record["incident_id"]][self.row_key(table, record)] = record
+        self._loaded.update(wanted)
+
+    @staticmethod
+    def row_key(table: Table, record: dict[str, Any]) -> str:
+        return "|".join(str(record[c.name]) for c in table.primary_key.columns if c.name != "incident_id")
+
+    def rows(self, table: str, incident_id: str) -> dict[str, dict[str, Any]]:
+        """The mutable rows of one incident in one table (load the incident first)."""
+        return self._rows[table][incident_id]
+
+    def one(self, table: str, incident_id: str) -> dict[str, Any] | None:
+        return self._rows[table][incident_id].get("")
+
+    def flush(self) -> None:
+        touched = sorted(self._loaded)
+        for name, table in self.tables.items():
+            for part in chunks(touched):
+                self.conn.execute(delete(table).where(table.c.incident_id.in_(part)))
+            records = [r for incident in touched for r in self._rows[name][incident].values()]
+            if records:
+                self.conn.execute(insert(table), records)
