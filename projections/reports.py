@@ -240,6 +240,16 @@ def themes(conn: Connection, incidents: Table, start: date, end: date, top: int 
     }
 
 
+def last_months(today: date, count: int) -> list[str]:
+    """``count`` months (YYYY-MM) ending with today's, oldest first."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
 def overview(conn: Connection, incidents: Table, deadlines: Table, today: date) -> dict[str, Any]:
     """The dashboard's first screen: open incidents by status, overdue clocks by kind,
     compliance per clock, incidents reported per month for the last 12 months."""
@@ -258,7 +268,8 @@ def overview(conn: Connection, incidents: Table, deadlines: Table, today: date) 
         .order_by(kind_group)
     )
     first_month = date(today.year - (1 if today.month < 12 else 0), (today.month % 12) + 1, 1)
-    trend = themes(conn, incidents, first_month, today)["per_month"]
+    counted = {m["month"]: m["incidents"] for m in themes(conn, incidents, first_month, today)["per_month"]}
+    trend = [{"month": month, "incidents": counted.get(month, 0)} for month in last_months(today, 12)]
     clock_compliance = compliance(conn, deadlines, today, by_organisation=False)
     per_kind: dict[str, dict[str, Any]] = {}
     for row in clock_compliance:
