@@ -1,7 +1,7 @@
 """Benchmark: finding due deadlines among many open incidents, and recording breaches.
 
-    .venv/bin/python benchmarks/sweep_benchmark.py --incidents 100000
-    .venv/bin/python benchmarks/sweep_benchmark.py --incidents 100000 \
+    .venv/bin/python -m benchmarks.sweep_benchmark --incidents 100000
+    .venv/bin/python -m benchmarks.sweep_benchmark --incidents 100000 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test?schema=bench
 
 It loads a population through the domain (Incident.report) and the event store, then
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -26,9 +27,7 @@ import typer
 from sqlalchemy import text
 
 from application.clock import FixedClock
-from domain.enums import PhysicalHarm, Profile, PsychologicalHarm
-from domain.incident import CommandContext, Incident
-from domain.numbering import IncidentNumbering
+from benchmarks.population import populate
 from infrastructure.bootstrap import System, bootstrap
 from infrastructure.settings import Settings
 from projections.deadlines import due_for_breach
@@ -38,41 +37,20 @@ SWEEP_AT = datetime(2026, 6, 15, 9, tzinfo=LONDON)
 BATCH = 500
 
 
-def populate(system: System, clock: FixedClock, incidents: int) -> float:
-    """Open incidents identified over the 60 days before SWEEP_AT; returns seconds taken."""
-    service = system.service
+def timed_populate(system: System, clock: FixedClock, incidents: int) -> float:
+    """Open incidents identified over the 59 days before SWEEP_AT; returns seconds taken."""
     clock.set(SWEEP_AT - timedelta(hours=1))
-    numbering = IncidentNumbering.start(2026, clock.now())
     started = time.perf_counter()
-    with typer.progressbar(length=incidents, label="report incidents") as progress:
-        for first in range(0, incidents, BATCH):
-            batch = []
-            for n in range(first, min(first + BATCH, incidents)):
-                identified = SWEEP_AT - timedelta(days=60) + timedelta(minutes=(84_960 * n) // incidents)
-                ctx = CommandContext("loader", clock.now(), service.policy, service.calendar)
-                batch.append(
-                    Incident.report(
-                        ctx,
-                        reference=numbering.allocate(clock.now()),
-                        profile=Profile.SIF_2015 if n % 2 else Profile.PSIRF_2022,
-                        organisation=f"R{n % 40:02d}",
-                        commissioner=f"Q{n % 5}",
-                        occurred_at=identified - timedelta(hours=2),
-                        identified_at=identified,
-                        reported_at=identified + timedelta(hours=1),
-                        location="Ward",
-                        care_setting="acute",
-                        category="medication",
-                        description="benchmark incident",
-                        immediate_actions="",
-                        physical_harm=PhysicalHarm.MODERATE if n % 3 == 0 else PhysicalHarm.LOW,
-                        psychological_harm=PsychologicalHarm.NONE,
-                        patient=None,
-                    )
-                )
-            clock.advance(seconds=1)
-            service.store.save(numbering, *batch)
-            progress.update(len(batch))
+    with typer.progressbar(length=incidents, label="report incidents", file=sys.stderr) as bar:
+        populate(
+            system,
+            clock,
+            incidents,
+            first_identified=SWEEP_AT - timedelta(days=60),
+            spread=timedelta(days=59),
+            lifecycle=False,
+            progress=bar.update,
+        )
     return time.perf_counter() - started
 
 
@@ -90,7 +68,7 @@ def run(database_url: str, incidents: int, breaches: int, reference_loads: int) 
     system = bootstrap(Settings(database_url=database_url), clock=clock)
     try:
         result: dict[str, Any] = {"database": database_url.split("://")[0], "incidents": incidents}
-        result["populate_seconds"] = round(populate(system, clock, incidents), 2)
+        result["populate_seconds"] = round(timed_populate(system, clock, incidents), 2)
         events = system.service.event_count()
         result["events"] = events
 
