@@ -371,3 +371,59 @@ def test_fresh_store_bootstraps_every_view(settings: Settings, clock: FixedClock
         assert {row["name"] for row in system.projections.status()} == {"incidents", "deadlines"}
     finally:
         system.close()
+
+
+def test_a_following_worker_keeps_the_views_up_to_date(
+    system: System, clock: FixedClock, settings: Settings, tmp_path: Path
+) -> None:
+    """`incidentflow projections run` follows the log (LISTEN/NOTIFY on PostgreSQL,
+    polling on SQLite) and stops cleanly on SIGTERM."""
+    env = {**os.environ, "INCIDENTFLOW_DATABASE_URL": settings.database_url}
+    with (tmp_path / "follow.log").open("w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "infrastructure.cli", "projections", "run", "--poll", "0.2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for round_ in range(2):
+            if round_ == 0:
+                busy_history(system, clock)
+            else:
+                system.service.classify(
+                    system.service.resolve("INC-2026-000002"),
+                    c.Classify(physical_harm="low", psychological_harm="none", rationale="regraded"),
+                    actor="carol",
+                )
+            head = system.service.event_count()
+            deadline = time.monotonic() + 30
+            while min(p["position"] for p in system.projections.status()) < head:
+                assert worker.poll() is None, (tmp_path / "follow.log").read_text()
+                assert time.monotonic() < deadline, "the worker did not catch up"
+                time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(timeout=30)
+    assert code == 0, (tmp_path / "follow.log").read_text()
+
+
+def test_workers_wake_on_new_events(system: System, clock: FixedClock) -> None:
+    """On PostgreSQL a waiting worker is woken by the store's NOTIFY, not by its timer;
+    on SQLite (no notifications) it polls."""
+    from projections.runner import _notification_waiter, _sleep
+
+    waiter = _notification_waiter(system.service.store, system.projections.listen_env)
+    if system.projections.listen_env is None:
+        assert waiter is _sleep
+        return
+    try:
+        writer = threading.Timer(0.5, busy_history, args=(system, clock))
+        writer.start()
+        started = time.monotonic()
+        waiter(20.0, threading.Event())
+        writer.join()
+        assert time.monotonic() - started < 10, "the worker slept through the notification"
+    finally:
+        waiter.close()  # type: ignore[attr-defined]
