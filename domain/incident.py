@@ -899,7 +899,9 @@ class Incident(Aggregate):
 
     def waive_deadline(self, ctx: CommandContext, *, deadline: str, reason: str) -> None:
         """A deadline no longer applies (e.g. agreed with the commissioner); says why."""
-        self._check_open("waive-deadline")
+        # The candour clock stays open after a downgrade (statutory duty); so may its waiver,
+        # e.g. a death found to be from the natural course of illness.
+        self._check_open("waive-deadline", candour=deadline == CANDOUR_CLOCK)
         current = self._pending_deadline(deadline, "waived")
         if not reason.strip():
             raise InvalidCommand("reason is required: say why the deadline no longer applies")
@@ -959,6 +961,12 @@ class Incident(Aggregate):
         missing = self.missing_for_closure()
         if missing:
             raise CloseRefused(missing)
+        last_step, label = self._last_step()
+        if closed_on < last_step:
+            raise InvalidCommand(
+                f"closed_on {closed_on.isoformat()} is before {label} ({last_step.isoformat()}); "
+                "an incident closes on or after the last step it depends on"
+            )
         clocks = self._met(CLOSURE_CLOCK, closed_on)
         clocks += self._waive_pending("incident closed", exclude={CLOSURE_CLOCK})
         self._record(ctx, self.ActionsClosed, clocks, closed_on=closed_on)
@@ -1163,6 +1171,24 @@ class Incident(Aggregate):
             raise InvalidCommand(
                 f"{name} {value.isoformat()} is before the date {label} ({not_before.isoformat()})"
             )
+
+    def _last_step(self) -> tuple[date, str]:
+        """The latest business date among the steps closure depends on, and what it was."""
+        steps: list[tuple[date, str]] = [(self.identified_on, "the date the incident was identified")]
+        if self._commissioner_reported_on:
+            steps.append((self._commissioner_reported_on, "the report to the commissioner"))
+        if self._initial_review_on:
+            steps.append((self._initial_review_on, "the initial review"))
+        if self._investigation and self._investigation.submitted_on:
+            steps.append((self._investigation.submitted_on, "the investigation report"))
+        if self._candour.letter_sent_on:
+            steps.append((self._candour.letter_sent_on, "the candour letter"))
+        for attempt in self._candour.attempts:
+            steps.append((attempt.on, "the last candour contact attempt"))
+        for action in self._actions.values():
+            if action.completed_on:
+                steps.append((action.completed_on, f"the completion of safety action {action.action_id}"))
+        return max(steps, key=lambda step: step[0])
 
     def _needs_other_response(self, investigation: Investigation) -> bool:
         """A reclassification made the running learning response inadequate (escalation)."""

@@ -41,7 +41,16 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def describe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"field": _location(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in errors]
+    described = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            where = error.get("loc", ("body", "?"))[-1]
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            message = f"the request body is not valid JSON ({reason}, at character {where})"
+            described.append({"field": "body", "message": message})
+        else:
+            described.append({"field": _location(error.get("loc", ())), "message": str(error.get("msg", ""))})
+    return described
 
 
 def install_problem_handlers(app: FastAPI) -> None:

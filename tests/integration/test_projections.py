@@ -323,7 +323,7 @@ def populate_directly(system: System, clock: FixedClock, incidents: int) -> None
 def test_a_worker_killed_at_random_points_then_restarted_equals_a_clean_rebuild(
     system: System, clock: FixedClock, settings: Settings, tmp_path: Path
 ) -> None:
-    populate_directly(system, clock, incidents=1500)
+    populate_directly(system, clock, incidents=2000)
     head = system.service.event_count()
     env = {**os.environ, "INCIDENTFLOW_DATABASE_URL": settings.database_url}
     command = [
@@ -337,15 +337,24 @@ def test_a_worker_killed_at_random_points_then_restarted_equals_a_clean_rebuild(
         "7",
     ]
     chance = random.Random(20261125)
-    positions = []
+    positions: list[list[int]] = []
+
+    def progress() -> int:
+        return sum(p["position"] for p in system.projections.status())
+
     for attempt in range(4):
+        before = progress()
         with (tmp_path / f"worker{attempt}.log").open("w") as log:
             worker = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-        time.sleep(chance.uniform(0.8, 2.0))
+        deadline = time.monotonic() + 60
+        while progress() == before and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait until this worker is applying events
+        time.sleep(chance.uniform(0.0, 0.3))  # then kill it at a random point
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
-        positions.append(min(p["position"] for p in system.projections.status()))
-    assert any(0 < p < head for p in positions), f"no kill landed mid catch-up: {positions} of {head}"
+        positions.append([p["position"] for p in system.projections.status()])
+    midway = [p for attempt in positions for p in attempt if 0 < p < head]
+    assert midway, f"no kill landed mid catch-up: {positions} of {head}"
 
     finished = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr

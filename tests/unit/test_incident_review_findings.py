@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from domain.enums import DeadlineStatus, PhysicalHarm, Profile, ResponseType
-from domain.errors import InvalidCommand
+from domain.errors import CommandNotAllowed, InvalidCommand
 from domain.incident import CommandContext, Incident
 
 from .helpers import IDENTIFIED_ON, TODAY, assert_refused, deadline
@@ -123,3 +123,22 @@ def test_an_escalated_learning_response_gets_its_own_clock(
     assert incident.investigation.response_type is ResponseType.PSII
     assert deadline(incident, "learning_response").due == date(2026, 8, 18)
     assert incident.status.value == "under_investigation"
+
+
+def test_a_downgraded_incident_can_waive_its_candour_clock_with_a_reason(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    """A death found to be from the natural course of illness is not a notifiable safety
+    incident: after the downgrade the candour clock is waived, with the reason kept."""
+    incident = report(Profile.SIF_2015, physical_harm=PhysicalHarm.FATAL)
+    classify(incident, physical_harm=PhysicalHarm.FATAL)
+    incident.request_downgrade(ctx(), rationale="Natural course of illness")
+    incident.decide_downgrade(ctx(), approved=True, rationale="Agreed at the ICB panel")
+    assert deadline(incident, "candour_notification").status is DeadlineStatus.PENDING
+    incident.waive_deadline(
+        ctx(), deadline="candour_notification", reason="death from the natural course of illness"
+    )
+    waived = deadline(incident, "candour_notification")
+    assert waived.status is DeadlineStatus.WAIVED and "natural course" in waived.reason
+    with pytest.raises(CommandNotAllowed):
+        incident.waive_deadline(ctx(), deadline="initial_review", reason="not candour")
