@@ -87,15 +87,15 @@ def rebuild_child(database_url: str) -> None:
             position = batch[-1].id
         read_seconds = time.perf_counter() - started
         result: dict[str, Any] = {"log_read_and_decode_events_per_second": round(head / read_seconds)}
-        total = 0.0
         for name in system.projections.views:
             started = time.perf_counter()
             system.projections.rebuild(name)
-            seconds = time.perf_counter() - started
-            total += seconds
-            result[f"rebuild_{name}_events_per_second"] = round(head / seconds)
-        result["rebuild_all_views_events_per_second"] = round(head * len(system.projections.views) / total)
-        result["rebuild_all_views_seconds"] = round(total, 1)
+            result[f"rebuild_{name}_alone_events_per_second"] = round(head / (time.perf_counter() - started))
+        started = time.perf_counter()
+        system.projections.rebuild(list(system.projections.views))
+        seconds = time.perf_counter() - started
+        result["rebuild_all_views_one_pass_events_per_second"] = round(head / seconds)
+        result["rebuild_all_views_one_pass_seconds"] = round(seconds, 1)
         result["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(json.dumps(result))
     finally:

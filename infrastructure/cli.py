@@ -271,12 +271,12 @@ def projections_rebuild(
             known = ", ".join(system.projections.views)
             typer.echo(f"error: no read model {unknown[0]!r}; the read models are: {known}", err=True)
             raise typer.Exit(2)
-        for view in names:
-            bar = _Bar(f"rebuild {view}")
-            try:
-                generation = system.projections.rebuild(view, bar)
-            finally:
-                bar.close()
+        bar = _Bar("rebuild " + ", ".join(names))
+        try:
+            generations = system.projections.rebuild(names, bar)
+        finally:
+            bar.close()
+        for view, generation in generations.items():
             typer.echo(f"{view}: rebuilt as generation {generation} and swapped in")
     finally:
         system.close()

@@ -22,6 +22,7 @@ from projections import tracking
 from projections.batch import RowBatch
 
 Progress = Callable[[int, int], None]
+REBUILD_BATCH = 5000
 
 
 class View(Protocol):
@@ -55,6 +56,7 @@ class Projections:
         self.engine = engine
         self.views: dict[str, View] = {v.name: v for v in views}
         self.batch_size = batch_size
+        self.rebuild_batch_size = REBUILD_BATCH
         self._tables: dict[tuple[str, int], dict[str, Table]] = {}
         self._lock = threading.Lock()
 
@@ -115,26 +117,35 @@ class Projections:
                 total += applied
         return total
 
-    def _step(self, conn: Connection, name: str, generation: int) -> int:
+    def _step(self, conn: Connection, name: str, generation: int, limit: int | None = None) -> int:
         """One batch for one generation, inside the caller's transaction."""
-        position = tracking.lock(conn, name, generation)
+        return self._step_together(conn, [(name, generation)], limit)
+
+    def _step_together(
+        self, conn: Connection, targets: list[tuple[str, int]], limit: int | None = None
+    ) -> int:
+        """One batch for generations at the same position (a rebuild of several views):
+        the log is read and decoded once and applied to each."""
+        positions = {tracking.lock(conn, name, generation) for name, generation in targets}
+        assert len(positions) == 1, f"generations at different positions: {targets}"
         notifications = self.store.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False
+            start=positions.pop(), limit=limit or self.batch_size, inclusive_of_start=False
         )
         if not notifications:
             return 0
-        self._apply(conn, self.views[name], self._generation_tables(name, generation), notifications)
-        tracking.save(conn, name, generation, notifications[-1].id)
+        events = [e for e in (self._decode(n) for n in notifications) if isinstance(e, Incident.Event)]
+        for name, generation in targets:
+            if events:
+                self._apply(conn, self.views[name], self._generation_tables(name, generation), events)
+            tracking.save(conn, name, generation, notifications[-1].id)
         return len(notifications)
 
-    def _apply(self, conn: Connection, view: View, tables: dict[str, Table], notifications: Any) -> None:
-        events = [self._decode(n) for n in notifications]
-        incident_events = [e for e in events if isinstance(e, Incident.Event)]
-        if not incident_events:
-            return
+    def _apply(
+        self, conn: Connection, view: View, tables: dict[str, Table], events: list[Incident.Event]
+    ) -> None:
         batch = RowBatch(conn, tables)
-        batch.load(str(e.originator_id) for e in incident_events)
-        for event in incident_events:
+        batch.load(str(e.originator_id) for e in events)
+        for event in events:
             view.apply(batch, event)
         batch.flush()
 
@@ -143,38 +154,47 @@ class Projections:
 
     # --------------------------------------------------------------- rebuild
 
-    def rebuild(self, name: str, progress: Progress | None = None) -> int:
-        """Build the view afresh from position 0 beside the live one, then swap it in.
-        Returns the new generation number."""
-        view = self.views[name]
-        generation = None
-        while generation is None:
-            generation = tracking.create_generation(self.engine, name, view.version, tracking.BUILDING)
-        tables = self._generation_tables(name, generation)
-        for table in tables.values():
-            table.drop(self.engine, checkfirst=True)
-            table.create(self.engine)
+    def rebuild(self, names: str | list[str], progress: Progress | None = None) -> dict[str, int]:
+        """Build views afresh from position 0 beside the live ones (one pass over the log
+        for all of them), then swap them in together. Returns each new generation."""
+        names = [names] if isinstance(names, str) else list(names)
+        targets: list[tuple[str, int]] = []
+        for name in names:
+            generation = None
+            while generation is None:
+                generation = tracking.create_generation(
+                    self.engine, name, self.views[name].version, tracking.BUILDING
+                )
+            for table in self._generation_tables(name, generation).values():
+                table.drop(self.engine, checkfirst=True)
+                table.create(self.engine)
+            targets.append((name, generation))
         head = self.head()
         done = 0
+        batch = self.rebuild_batch_size
         while True:
             with self.engine.begin() as conn:
-                applied = self._step(conn, name, generation)
+                applied = self._step_together(conn, targets, batch)
             done += applied
             if progress:
                 progress(done, max(head, done))
-            if applied < self.batch_size:
+            if applied < batch:
                 break
         with self.engine.begin() as conn:
-            old = tracking.active(conn, name)
-            if old is not None:
-                tracking.lock(conn, name, old.generation)  # pause live workers of this view
-            while self._step(conn, name, generation):
+            olds = [tracking.active(conn, name) for name in names]
+            for old in olds:
+                if old is not None:
+                    tracking.lock(conn, old.name, old.generation)  # pause live workers
+            while self._step_together(conn, targets):
                 pass
-            if old is not None:
-                tracking.set_state(conn, name, old.generation, tracking.RETIRED)
-            tracking.set_state(conn, name, generation, tracking.ACTIVE)
-        self._drop_retired(name)
-        return generation
+            for old in olds:
+                if old is not None:
+                    tracking.set_state(conn, old.name, old.generation, tracking.RETIRED)
+            for name, generation in targets:
+                tracking.set_state(conn, name, generation, tracking.ACTIVE)
+        for name in names:
+            self._drop_retired(name)
+        return dict(targets)
 
     def _drop_retired(self, name: str) -> None:
         with self.engine.connect() as conn:
