@@ -46,7 +46,7 @@ FAR_FUTURE = date(9999, 12, 31)
 
 class IncidentsView:
     name = "incidents"
-    version = "incidents-1"
+    version = "incidents-2"
 
     def tables(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         suffix = f"g{generation}"
@@ -96,6 +96,7 @@ class IncidentsView:
             Index(f"ix_iv_{suffix}_next_due", "next_due", "incident_id"),
             Index(f"ix_iv_{suffix}_month", "reported_month", "category"),
             Index(f"ix_iv_{suffix}_reference", "reference"),
+            Index(f"ix_iv_{suffix}_never_event", "never_event", "reported_on"),
         )
         return {"incidents": incidents}
 

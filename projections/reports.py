@@ -251,8 +251,8 @@ def last_months(today: date, count: int) -> list[str]:
 
 
 def overview(conn: Connection, incidents: Table, deadlines: Table, today: date) -> dict[str, Any]:
-    """The dashboard's first screen: open incidents by status, overdue clocks by kind,
-    compliance per clock, incidents reported per month for the last 12 months."""
+    """The dashboard's first screen: open incidents by status, overdue clocks by kind, and
+    for the last 12 months, compliance per clock (by month due) and incidents reported."""
     i, d = incidents.c, deadlines.c
     open_by_status = conn.execute(
         select(i.status, func.count().label("n"))
@@ -267,10 +267,13 @@ def overview(conn: Connection, incidents: Table, deadlines: Table, today: date) 
         .group_by(kind_group)
         .order_by(kind_group)
     )
-    first_month = date(today.year - (1 if today.month < 12 else 0), (today.month % 12) + 1, 1)
+    months = last_months(today, 12)
+    first_month = date.fromisoformat(f"{months[0]}-01")
     counted = {m["month"]: m["incidents"] for m in themes(conn, incidents, first_month, today)["per_month"]}
-    trend = [{"month": month, "incidents": counted.get(month, 0)} for month in last_months(today, 12)]
-    clock_compliance = compliance(conn, deadlines, today, by_organisation=False)
+    trend = [{"month": month, "incidents": counted.get(month, 0)} for month in months]
+    clock_compliance = compliance(
+        conn, deadlines, today, from_month=months[0], to_month=months[-1], by_organisation=False
+    )
     per_kind: dict[str, dict[str, Any]] = {}
     for row in clock_compliance:
         total = per_kind.setdefault(
