@@ -27,15 +27,23 @@ class RowBatch:
         self.tables = tables
         self._rows: dict[str, dict[str, dict[str, dict[str, Any]]]] = {name: {} for name in tables}
         self._loaded: set[str] = set()
+        self._new: set[str] = set()
 
-    def load(self, incident_ids: Iterable[str]) -> None:
-        wanted = sorted(set(incident_ids) - self._loaded)
+    def load(self, incident_ids: Iterable[str], new: Iterable[str] = ()) -> None:
+        """Load the rows of these incidents; ``new`` ones (reported in this batch) have
+        none yet, so they are neither read nor deleted."""
+        fresh = set(new) - self._loaded
+        wanted = sorted(set(incident_ids) - self._loaded - fresh)
+        for name in self.tables:
+            rows = self._rows[name]
+            for incident_id in (*wanted, *fresh):
+                rows.setdefault(incident_id, {})
+        self._loaded.update(fresh)
+        self._new.update(fresh)
         if not wanted:
             return
         for name, table in self.tables.items():
             rows = self._rows[name]
-            for incident_id in wanted:
-                rows.setdefault(incident_id, {})
             for part in chunks(wanted):
                 for row in self.conn.execute(select(table).where(table.c.incident_id.in_(part))):
                     record = dict(row._mapping)
@@ -55,8 +63,9 @@ class RowBatch:
 
     def flush(self) -> None:
         touched = sorted(self._loaded)
+        existing = sorted(self._loaded - self._new)
         for name, table in self.tables.items():
-            for part in chunks(touched):
+            for part in chunks(existing):
                 self.conn.execute(delete(table).where(table.c.incident_id.in_(part)))
             records = [r for incident in touched for r in self._rows[name][incident].values()]
             if records:

@@ -144,7 +144,8 @@ class Projections:
         self, conn: Connection, view: View, tables: dict[str, Table], events: list[Incident.Event]
     ) -> None:
         batch = RowBatch(conn, tables)
-        batch.load(str(e.originator_id) for e in events)
+        reported = (str(e.originator_id) for e in events if isinstance(e, Incident.Reported))
+        batch.load((str(e.originator_id) for e in events), new=reported)
         for event in events:
             view.apply(batch, event)
         batch.flush()
