@@ -491,6 +491,12 @@ class Incident(Aggregate):
                     f"serious_incident (true or false) is required for {self._profile.value} "
                     "incidents: record whether this is a Serious Incident and why in rationale"
                 )
+            previous = self._classification
+            if previous is not None and previous.serious_incident and not serious_incident:
+                raise CommandNotAllowed(
+                    "this incident is classified as a Serious Incident; under SIF 2015 it stops "
+                    "being one only when the commissioner agrees: request-downgrade instead"
+                )
             if never_event is not None and not serious_incident:
                 raise InvalidCommand(
                     "Never Events are Serious Incidents under the Serious Incident Framework "
@@ -824,7 +830,7 @@ class Incident(Aggregate):
 
     def review_action(self, ctx: CommandContext, *, action_id: str, effective: bool, notes: str) -> None:
         """Record whether a completed action was effective (effectiveness is monitored too)."""
-        self._check_open("review-action")
+        self._check_open("review-action", monitoring=True)
         action = self._action(action_id)
         if action.completed_on is None:
             raise CommandNotAllowed(
@@ -998,9 +1004,9 @@ class Incident(Aggregate):
                 f"the {investigation.response_type.value} investigation report has not been submitted"
             )
         if classification.serious_incident:
-            if self._commissioner_reported_on is None:
+            if self._commissioner_reported_on is None and not self._waived(COMMISSIONER_CLOCK):
                 missing.append("the Serious Incident has not been reported to the commissioner")
-            if self._initial_review_on is None:
+            if self._initial_review_on is None and not self._waived(INITIAL_REVIEW_CLOCK):
                 missing.append("the initial review (72-hour report) has not been submitted")
         if self._candour_applies and not self._candour.is_done:
             if self._candour.notified_on is None:
@@ -1138,10 +1144,13 @@ class Incident(Aggregate):
             )
         self.trigger_event(event_class, timestamp=ctx.now, actor=ctx.actor, clocks=clocks, **fields)
 
-    def _check_open(self, command: str, candour: bool = False) -> None:
+    def _check_open(self, command: str, candour: bool = False, monitoring: bool = False) -> None:
         """Refuse commands on a finished incident. The Duty of Candour is statutory and
-        separate from SI status, so candour commands stay open after a downgrade."""
+        separate from SI status, so candour commands stay open after a downgrade; the
+        effectiveness of safety actions is monitored after closure too (seed 002 §8.1)."""
         if candour and self._status is Status.DOWNGRADED:
+            return
+        if monitoring and self._status is Status.CLOSED:
             return
         if self._status in TERMINAL_STATUSES:
             when = f" on {self._closed_on.isoformat()}" if self._closed_on else ""
@@ -1171,6 +1180,10 @@ class Incident(Aggregate):
             raise InvalidCommand(
                 f"{name} {value.isoformat()} is before the date {label} ({not_before.isoformat()})"
             )
+
+    def _waived(self, kind: str) -> bool:
+        deadline = self._deadlines.get(kind)
+        return deadline is not None and deadline.status is DeadlineStatus.WAIVED
 
     def _last_step(self) -> tuple[date, str]:
         """The latest business date among the steps closure depends on, and what it was."""
@@ -1274,9 +1287,12 @@ class Incident(Aggregate):
         changes: list[ClockChange] = []
         for kind, due in wanted.items():
             current = self._deadlines.get(kind)
-            excepted = kind == CANDOUR_CLOCK and self._candour.exception_reason is not None
-            waived = current is not None and current.status is DeadlineStatus.WAIVED
-            if current is None or kind in renewed or (waived and not excepted):
+            # Only a clock a rule waived comes back when the rule applies again; a waiver
+            # someone recorded (waive-deadline, a candour exception) stands.
+            waived_by_rule = (
+                current is not None and current.status is DeadlineStatus.WAIVED and current.waived_by_rule
+            )
+            if current is None or kind in renewed or waived_by_rule:
                 changes.append(ClockChange(kind=kind, change="set", due=due))
         for kind, deadline in self._deadlines.items():
             if (
@@ -1285,7 +1301,7 @@ class Incident(Aggregate):
                 and kind not in wanted
             ):
                 reason = rule_waiver_reason(facts.profile, kind, facts)
-                changes.append(ClockChange(kind=kind, change="waived", reason=reason))
+                changes.append(ClockChange(kind=kind, change="waived", reason=reason, by_rule=True))
         return tuple(changes)
 
     def _met(self, kind: str, on: date) -> tuple[ClockChange, ...]:

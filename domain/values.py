@@ -70,6 +70,7 @@ class ClockChange:
     due: date | None = None
     on: date | None = None
     reason: str = ""
+    by_rule: bool = False  # a waiver by the clock rules (not one someone recorded)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Deadline:
     previous_dues: tuple[date, ...] = ()
     reminded_dues: tuple[date, ...] = ()
     breached_dues: tuple[date, ...] = ()
+    waived_by_rule: bool = False
 
     @property
     def state(self) -> ClockState:
@@ -113,7 +115,9 @@ class Deadline:
         if change.change == "met":
             return replace(self, status=DeadlineStatus.MET, met_on=change.on)
         if change.change == "waived":
-            return replace(self, status=DeadlineStatus.WAIVED, reason=change.reason)
+            return replace(
+                self, status=DeadlineStatus.WAIVED, reason=change.reason, waived_by_rule=change.by_rule
+            )
         if change.change == "extended":
             assert change.due is not None
             return replace(

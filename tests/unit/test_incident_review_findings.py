@@ -142,3 +142,69 @@ def test_a_downgraded_incident_can_waive_its_candour_clock_with_a_reason(
     assert waived.status is DeadlineStatus.WAIVED and "natural course" in waived.reason
     with pytest.raises(CommandNotAllowed):
         incident.waive_deadline(ctx(), deadline="initial_review", reason="not candour")
+
+
+def test_a_serious_incident_stops_being_one_only_through_a_downgrade(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.SIF_2015)
+    classify(incident, serious_incident=True)
+    error = assert_refused(
+        incident,
+        CommandNotAllowed,
+        incident.classify,
+        ctx(),
+        physical_harm=PhysicalHarm.NONE,
+        psychological_harm=incident.psychological_harm,
+        prolonged_psychological_harm=False,
+        never_event=None,
+        national_priority=None,
+        local_priority=None,
+        serious_incident=False,
+        rationale="not serious after all",
+    )
+    assert "request-downgrade" in str(error)
+
+
+def test_a_waived_initial_review_is_not_required_for_closure(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.SIF_2015)
+    classify(incident, serious_incident=True)
+    assert "the initial review (72-hour report) has not been submitted" in incident.missing_for_closure()
+    incident.waive_deadline(ctx(), deadline="initial_review", reason="agreed with the ICB: joint review")
+    assert "the initial review (72-hour report) has not been submitted" not in incident.missing_for_closure()
+
+
+def test_a_recorded_waiver_survives_reclassification(report: Report, classify: Classify, ctx: Ctx) -> None:
+    incident = report(Profile.PSIRF_2022, physical_harm=PhysicalHarm.MODERATE)
+    classify(incident, physical_harm=PhysicalHarm.MODERATE)
+    incident.waive_deadline(ctx(), deadline="candour_notification", reason="agreed at the panel")
+    classify(incident, physical_harm=PhysicalHarm.LOW)  # candour no longer applies
+    classify(incident, physical_harm=PhysicalHarm.SEVERE)  # and applies again
+    waived = deadline(incident, "candour_notification")
+    assert waived.status is DeadlineStatus.WAIVED and waived.reason == "agreed at the panel"
+
+
+def test_a_clock_waived_by_the_rules_comes_back_when_they_apply_again(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.PSIRF_2022, physical_harm=PhysicalHarm.MODERATE)
+    classify(incident, physical_harm=PhysicalHarm.LOW)
+    assert deadline(incident, "candour_notification").status is DeadlineStatus.WAIVED
+    classify(incident, physical_harm=PhysicalHarm.SEVERE)
+    assert deadline(incident, "candour_notification").status is DeadlineStatus.PENDING
+
+
+def test_effectiveness_reviews_continue_after_closure(report: Report, classify: Classify, ctx: Ctx) -> None:
+    incident = report(Profile.PSIRF_2022)
+    classify(incident)
+    incident.agree_action(
+        ctx(), action_id="A1", description="Checklist", owner="Matron", due=TODAY, agreed_on=TODAY
+    )
+    incident.complete_action(ctx(), action_id="A1", completed_on=TODAY, evidence="Audit")
+    incident.close(ctx(), closed_on=TODAY)
+    incident.review_action(ctx(), action_id="A1", effective=True, notes="Re-audit three months on")
+    assert incident.actions[0].reviews[-1].effective is True
+    with pytest.raises(CommandNotAllowed):
+        incident.agree_action(ctx(), action_id="A2", description="x", owner="y", due=TODAY)
