@@ -4,8 +4,12 @@ transaction through the event store."""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+
+import typer
 
 from application.clock import FixedClock
 from domain.enums import PhysicalHarm, Profile, PsychologicalHarm, ResponseType
@@ -25,11 +29,27 @@ def populate(
     first_identified: datetime,
     spread: timedelta,
     lifecycle: bool,
-    progress: Callable[[int], None] | None = None,
-) -> None:
+    label: str = "populate",
+) -> float:
     """``incidents`` open incidents identified evenly over ``spread`` from
     ``first_identified``; with ``lifecycle`` each is also classified and most get a
-    learning response and a safety action (about five events an incident)."""
+    learning response and a safety action (about five events an incident). Shows a
+    progress bar on stderr; returns the seconds taken."""
+    started = time.perf_counter()
+    with typer.progressbar(length=incidents, label=label, file=sys.stderr) as bar:
+        _populate(system, clock, incidents, first_identified, spread, lifecycle, bar.update)
+    return time.perf_counter() - started
+
+
+def _populate(
+    system: System,
+    clock: FixedClock,
+    incidents: int,
+    first_identified: datetime,
+    spread: timedelta,
+    lifecycle: bool,
+    progress: Callable[[int], None],
+) -> None:
     service = system.service
     numbering = IncidentNumbering.start(first_identified.year, clock.now())
     for first in range(0, incidents, BATCH):
@@ -62,8 +82,7 @@ def populate(
             batch.append(incident)
         clock.advance(seconds=1)
         service.store.save(numbering, *batch)
-        if progress:
-            progress(len(batch))
+        progress(len(batch))
 
 
 def _progress_lifecycle(

@@ -43,6 +43,17 @@ class DueDeadline:
     due: date
 
 
+def owner_columns() -> list[Column[Any]]:
+    """Who an incident belongs to: the columns every per-incident table starts with."""
+    return [
+        Column("incident_id", String(36), primary_key=True),
+        Column("reference", String(32), nullable=False),
+        Column("organisation", String(20), nullable=False),
+        Column("commissioner", String(20), nullable=False),
+        Column("profile", String(16), nullable=False),
+    ]
+
+
 class DeadlinesView:
     """Rows of ``deadlines`` (one per clock) and ``owners`` (one per incident)."""
 
@@ -59,24 +70,12 @@ class DeadlinesView:
 
     def tables(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         suffix = f"g{generation}"
-        owners = Table(
-            f"dl_owners_{suffix}",
-            metadata,
-            Column("incident_id", String(36), primary_key=True),
-            Column("reference", String(32), nullable=False),
-            Column("organisation", String(20), nullable=False),
-            Column("commissioner", String(20), nullable=False),
-            Column("profile", String(16), nullable=False),
-        )
+        owners = Table(f"dl_owners_{suffix}", metadata, *owner_columns())
         deadlines = Table(
             f"dl_deadlines_{suffix}",
             metadata,
-            Column("incident_id", String(36), primary_key=True),
+            *owner_columns(),
             Column("kind", String(80), primary_key=True),
-            Column("reference", String(32), nullable=False),
-            Column("organisation", String(20), nullable=False),
-            Column("commissioner", String(20), nullable=False),
-            Column("profile", String(16), nullable=False),
             Column("due", Date, nullable=False),
             Column("due_month", String(7), nullable=False),
             Column("remind_on", Date, nullable=False),

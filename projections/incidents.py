@@ -31,6 +31,7 @@ from sqlalchemy import (
 from domain.incident import Incident, derive_status
 from domain.working_days import business_date
 from projections.batch import RowBatch
+from projections.deadlines import owner_columns
 
 SORTS = {
     "reported": "reported_on",
@@ -46,19 +47,15 @@ FAR_FUTURE = date(9999, 12, 31)
 
 class IncidentsView:
     name = "incidents"
-    version = "incidents-2"
+    version = "incidents-3"
 
     def tables(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         suffix = f"g{generation}"
         incidents = Table(
             f"iv_incidents_{suffix}",
             metadata,
-            Column("incident_id", String(36), primary_key=True),
-            Column("reference", String(32), nullable=False),
+            *owner_columns(),
             Column("status", String(24), nullable=False),
-            Column("profile", String(16), nullable=False),
-            Column("organisation", String(20), nullable=False),
-            Column("commissioner", String(20), nullable=False),
             Column("occurred_on", Date, nullable=False),
             Column("identified_on", Date, nullable=False),
             Column("reported_on", Date, nullable=False),
