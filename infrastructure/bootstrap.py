@@ -36,6 +36,7 @@ class System:
     def close(self) -> None:
         self.service.close()
         self.engine.dispose()
+        self.projections.reader.dispose()
 
 
 def bootstrap(
@@ -53,9 +54,10 @@ def bootstrap(
     store = IncidentStore(env=env)
     service = IncidentService(store, policy, calendar=calendar, clock=clock)
     engine = read_model_engine(settings.database_url)
+    reader = read_model_engine(settings.database_url, writer=False)
     views = [IncidentsView(), DeadlinesView(calendar, policy.calendar)]
     listen = env if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres" else None
-    projections = Projections(store, engine, views, listen_env=listen)
+    projections = Projections(store, engine, views, listen_env=listen, reader=reader)
     projections.setup(progress)
     deadlines = DeadlinesReadModel(projections)
     return System(

@@ -1,4 +1,4 @@
-"""SQLAlchemy engine for read models, in the same database as the event store."""
+"""SQLAlchemy engines for read models, in the same database as the event store."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
-def read_model_engine(database_url: str) -> Engine:
+def read_model_engine(database_url: str, *, writer: bool = True) -> Engine:
     """An engine on the event store's database.
 
-    SQLite: every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent projection
-    workers serialise on the write lock. PostgreSQL: a ``?schema=`` in the URL becomes the
-    search path, so read models live beside the events of that schema.
+    SQLite: a ``writer`` engine starts every transaction with ``BEGIN IMMEDIATE`` so that
+    concurrent projection workers serialise on the write lock; a reader engine runs its
+    queries in autocommit mode, so WAL lets them run beside a writer. PostgreSQL: a
+    ``?schema=`` in the URL becomes the search path, so read models live beside the events
+    of that schema (row locks serialise writers there).
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -21,13 +23,15 @@ def read_model_engine(database_url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _: Any) -> None:
-            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+            dbapi_connection.isolation_level = None  # SQLAlchemy (or nothing) emits BEGIN
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
             dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if writer:
+
+            @event.listens_for(engine, "begin")
+            def _begin(connection: Any) -> None:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     schema = url.query.get("schema")

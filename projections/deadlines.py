@@ -269,14 +269,14 @@ class DeadlinesReadModel:
         return table
 
     def due_for_breach(self, today: date, limit: int) -> list[DueDeadline]:
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             return due_for_breach(conn, self._table(conn), today, limit)
 
     def due_for_reminder(self, today: date, limit: int) -> list[DueDeadline]:
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             return due_for_reminder(conn, self._table(conn), today, limit)
 
     def list(self, today: date, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             return list_deadlines(conn, self._table(conn), today, **filters)

@@ -28,37 +28,37 @@ class ReadModels:
 
     def incidents(self, filters: IncidentFilters, today: date, **page: Any) -> dict[str, Any]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             incidents, _ = self._tables(conn)
             return list_incidents(conn, incidents, filters, today, **page)
 
     def deadlines(self, today: date, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             _, deadlines = self._tables(conn)
             return list_deadlines(conn, deadlines, today, **filters)
 
     def compliance(self, today: date, **filters: Any) -> list[dict[str, Any]]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             _, deadlines = self._tables(conn)
             return reports.compliance(conn, deadlines, today, **filters)
 
     def board(self, start: date, end: date, year_start: tuple[int, int]) -> dict[str, Any]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             incidents, _ = self._tables(conn)
             return reports.board_report(conn, incidents, start, end, year_start)
 
     def themes(self, start: date, end: date, top: int = 10) -> dict[str, Any]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             incidents, _ = self._tables(conn)
             return reports.themes(conn, incidents, start, end, top)
 
     def overview(self, today: date) -> dict[str, Any]:
         self.refresh()
-        with self.projections.engine.connect() as conn:
+        with self.projections.reader.connect() as conn:
             incidents, deadlines = self._tables(conn)
             return reports.overview(conn, incidents, deadlines, today)
 

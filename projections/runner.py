@@ -48,11 +48,13 @@ class Projections:
         views: list[Any],
         batch_size: int = 1000,
         listen_env: dict[str, str] | None = None,
+        reader: Engine | None = None,
     ) -> None:
         """``listen_env``: the PostgreSQL connection settings (eventsourcing POSTGRES_*),
         for LISTEN/NOTIFY; without it, ``follow`` polls."""
         self.store = store
         self.listen_env = listen_env
+        self.reader = reader or engine  # for queries: no write lock on SQLite
         self.engine = engine
         self.views: dict[str, View] = {v.name: v for v in views}
         self.batch_size = batch_size
@@ -105,7 +107,14 @@ class Projections:
     def catch_up(self, name: str | None = None) -> int:
         """Apply every event not yet applied to the live generation of one or all views."""
         total = 0
-        for view_name in [name] if name else list(self.views):
+        head = self.head()
+        with self.reader.connect() as conn:
+            behind = [
+                view
+                for view in ([name] if name else list(self.views))
+                if (current := tracking.active(conn, view)) is None or current.position < head
+            ]
+        for view_name in behind:  # nothing to lock or write for views already at the head
             while True:
                 with self.engine.begin() as conn:
                     current = tracking.active(conn, view_name)
@@ -182,16 +191,14 @@ class Projections:
             if applied < batch:
                 break
         with self.engine.begin() as conn:
-            olds = [tracking.active(conn, name) for name in names]
-            for old in olds:
-                if old is not None:
-                    tracking.lock(conn, old.name, old.generation)  # pause live workers
+            for name in names:  # pause live workers, and any other rebuild's swap, of these views
+                tracking.lock_view(conn, name)
             while self._step_together(conn, targets):
                 pass
-            for old in olds:
-                if old is not None:
-                    tracking.set_state(conn, old.name, old.generation, tracking.RETIRED)
             for name, generation in targets:
+                for other in tracking.generations(conn, name):
+                    if other.state == tracking.ACTIVE and other.generation != generation:
+                        tracking.set_state(conn, name, other.generation, tracking.RETIRED)
                 tracking.set_state(conn, name, generation, tracking.ACTIVE)
         for name in names:
             self._drop_retired(name)

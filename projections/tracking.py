@@ -85,6 +85,11 @@ def lock(conn: Connection, name: str, generation: int) -> int:
     return int(conn.execute(select(positions.c.position).where(row)).scalar_one())
 
 
+def lock_view(conn: Connection, name: str) -> None:
+    """Lock every generation row of a view for this transaction (a swap)."""
+    conn.execute(update(positions).where(positions.c.name == name).values(position=positions.c.position))
+
+
 def save(conn: Connection, name: str, generation: int, position: int) -> None:
     row = (positions.c.name == name) & (positions.c.generation == generation)
     conn.execute(update(positions).where(row).values(position=position))

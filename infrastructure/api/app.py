@@ -20,6 +20,7 @@ from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.reads import read_router
 from infrastructure.bootstrap import System
 from infrastructure.scheduler import background_scheduler
+from infrastructure.web.dashboard import dashboard_router
 
 MAX_BODY_BYTES = 1_048_576
 
@@ -79,6 +80,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(read_router())
     app.include_router(_incident_router())
+    app.include_router(dashboard_router())
 
     @app.middleware("http")
     async def limit_body_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
