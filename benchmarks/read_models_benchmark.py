@@ -1,11 +1,11 @@
 """Benchmark: rebuilding every read model, the memory a large rebuild holds, and list
 query latency.
 
-    .venv/bin/python benchmarks/read_models_benchmark.py --incidents 200000
-    .venv/bin/python benchmarks/read_models_benchmark.py --incidents 200000 \
+    .venv/bin/python -m benchmarks.read_models_benchmark --incidents 250000
+    .venv/bin/python -m benchmarks.read_models_benchmark --incidents 250000 \
         --database-url 'postgresql+psycopg://postgres@127.0.0.1:5432/test?schema=bench'
 
-About five events an incident: 200,000 incidents is about a million events. The rebuild
+About four events an incident: 250,000 incidents is about a million events. The rebuild
 runs in a child process so its peak memory (max RSS) is its own; the reference in the
 same run is the rate at which the store's notification log alone can be read and
 decoded, which bounds any projection.

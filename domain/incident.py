@@ -1325,8 +1325,15 @@ class Incident(Aggregate):
             current = deadlines.get(change.kind)
             if change.change == "set":
                 assert change.due is not None
-                previous = current.previous_dues if current else ()
-                deadlines[change.kind] = Deadline(kind=change.kind, due=change.due, previous_dues=previous)
+                # A clock set again (a new learning response, a rule applying again) keeps
+                # its earlier due dates and recorded breaches in its history.
+                deadlines[change.kind] = Deadline(
+                    kind=change.kind,
+                    due=change.due,
+                    previous_dues=(*current.previous_dues, current.due) if current else (),
+                    breached_dues=current.breached_dues if current else (),
+                    reminded_dues=current.reminded_dues if current else (),
+                )
             elif current is not None:
                 deadlines[change.kind] = current.apply(change)
         self._deadlines = deadlines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -53,7 +55,7 @@ def serve(
 
     from infrastructure.api.app import create_app
 
-    settings = Settings()
+    settings = _settings()
     system = _open(settings)
     bind_host = host or settings.host
     bind_port = port or settings.port
@@ -68,9 +70,21 @@ def serve(
 def _open(settings: Settings | None = None, at: datetime | None = None) -> System:
     """Bootstrap, turning a bad policy file or database URL into a message and exit code 2."""
     try:
-        return bootstrap(settings, clock=FixedClock(at) if at else None)
+        return bootstrap(settings or _settings(), clock=FixedClock(at) if at else None)
     except (PolicyError, DatabaseUrlError) as error:
         typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _settings() -> Settings:
+    """Settings from the environment; a bad value is a clear message and exit code 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"INCIDENTFLOW_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        typer.echo(f"error: bad setting: {problems}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -113,12 +127,10 @@ def scheduler(
     ] = None,
 ) -> None:
     """Run the deadline scheduler on its own (any number may run against PostgreSQL)."""
-    import logging
-
     from infrastructure.scheduler import blocking_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = Settings()
+    settings = _settings()
     system = _open(settings)
     interval = every or settings.tick_seconds
     typer.echo(f"Deadline scheduler: a sweep every {interval:g} s on {_safe_url(settings.database_url)}")
@@ -225,7 +237,7 @@ def _open_with_bars(settings: Settings | None = None) -> System:
         return bars[-1]
 
     try:
-        return bootstrap(settings, progress=progress)
+        return bootstrap(settings or _settings(), progress=progress)
     except (PolicyError, DatabaseUrlError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -322,7 +334,7 @@ def report_board(
         raise typer.BadParameter("give --from and --to as YYYY-MM-DD") from None
     if end < start:
         raise typer.BadParameter(f"--to {to} is before --from {from_}")
-    settings = Settings()
+    settings = _settings()
     try:
         first_day = parse_year_start(year_start or settings.reporting_year_start)
     except ValueError as error:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/incidentflow.sqlite"
 
 
 class Settings(BaseSettings):
+    """Every value can be set by an environment variable (prefix ``INCIDENTFLOW_``)."""
+
     model_config = SettingsConfigDict(env_prefix="INCIDENTFLOW_", extra="ignore")
 
     database_url: str = Field(
@@ -33,3 +35,11 @@ class Settings(BaseSettings):
     scheduler_in_serve: bool = Field(
         default=True, description="Run the deadline scheduler inside `incidentflow serve`."
     )
+
+    @field_validator("reporting_year_start")
+    @classmethod
+    def _real_month_and_day(cls, value: str) -> str:
+        from projections.reports import parse_year_start
+
+        parse_year_start(value)  # 02-30 or 13-01 is refused at start-up, not on every report
+        return value

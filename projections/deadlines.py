@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     Date,
     Index,
@@ -203,7 +204,8 @@ def list_deadlines(
     table: Table,
     today: date,
     *,
-    status: str | None = None,
+    status: str | list[str] | None = None,
+    open_only: bool = False,
     kind: str | None = None,
     due_before: date | None = None,
     due_week: date | None = None,
@@ -214,9 +216,12 @@ def list_deadlines(
 ) -> tuple[int, list[dict[str, Any]]]:
     """Deadlines across incidents, soonest due first, with the total that match.
     ``due_week`` is any date of the Monday-to-Sunday week wanted."""
-    conditions = []
-    if status is not None:
-        conditions.append(table.c.status == status)
+    conditions: list[ColumnElement[bool]] = []
+    statuses = [status] if isinstance(status, str) else list(status or [])
+    if statuses:
+        conditions.append(table.c.status.in_(statuses))
+    if open_only:
+        conditions.append(table.c.lifecycle == "pending")
     if kind is not None:
         conditions.append(table.c.kind.like("action:%") if kind == "action" else table.c.kind == kind)
     if due_before is not None:

@@ -251,6 +251,7 @@ class IncidentFilters:
     identified_to: date | None = None
     reported_from: date | None = None
     reported_to: date | None = None
+    category: str | None = None
     text: str | None = None
 
 
@@ -294,9 +295,17 @@ def conditions(table: Table, f: IncidentFilters, today: date) -> list[Any]:
             where.append(column >= low)
         if high:
             where.append(column <= high)
+    if f.category:
+        where.append(c.category == f.category)
     if f.text:
-        pattern = f"%{f.text.lower()}%"
-        where.append(or_(func.lower(c.reference).like(pattern), func.lower(c.location).like(pattern)))
+        escaped = f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        where.append(
+            or_(
+                func.lower(c.reference).like(pattern, escape="\\"),
+                func.lower(c.location).like(pattern, escape="\\"),
+            )
+        )
     return where
 
 
@@ -354,7 +363,14 @@ def utc_text(instant: datetime) -> str:
 
 
 def _cursor_value(column: Any, raw: Any) -> Any:
-    return date.fromisoformat(raw) if isinstance(column.type, Date) else raw
+    if not isinstance(raw, str | int):
+        raise ValueError("cursor is not one this service issued; start again without it")
+    if isinstance(column.type, Date):
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            raise ValueError("cursor is not one this service issued; start again without it") from None
+    return raw
 
 
 def incident_item(r: Any, today: date) -> dict[str, Any]:

@@ -50,6 +50,21 @@ def parse_year_start(text: str) -> tuple[int, int]:
     return month, day
 
 
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
+MAX_YEARS = 20
+
+
+def check_report_range(start: date, end: date) -> None:
+    """Refuse ranges a board report cannot sensibly cover (ValueError, for a 422)."""
+    if end < start:
+        raise ValueError(f"to ({end}) is before from ({start})")
+    if start < EARLIEST or end > LATEST:
+        raise ValueError(f"give dates between {EARLIEST} and {LATEST}")
+    if end.year - start.year >= MAX_YEARS:
+        raise ValueError(f"a board report covers at most {MAX_YEARS} reporting years")
+
+
 def reporting_years(start: date, end: date, year_start: tuple[int, int]) -> list[Period]:
     """The reporting years (starting on ``year_start``) that overlap [start, end]."""
     month, day = year_start
@@ -166,6 +181,7 @@ def compliance(
         func.sum(case((breached, 1), else_=0)).label("breached"),
         func.sum(case((still_open, 1), else_=0)).label("open"),
         func.sum(case((t.lifecycle == "waived", 1), else_=0)).label("waived"),
+        func.sum(t.ever_breached).label("breaches_recorded"),
     )
     if from_month:
         query = query.where(t.due_month >= from_month)
@@ -188,6 +204,7 @@ def compliance(
             "breached": int(row.breached),
             "open": int(row.open),
             "waived": int(row.waived),
+            "breaches_recorded": int(row.breaches_recorded or 0),
             "on_time_pct": round(100 * row.met_on_time / decided, 1) if decided else None,
         }
         if by_organisation:

@@ -8,6 +8,7 @@ beside the live one and swaps it in when caught up, so queries keep answering.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from projections import tracking
 from projections.batch import RowBatch
 
 Progress = Callable[[int, int], None]
+RETRY_SECONDS = 5.0
+log = logging.getLogger("incidentflow.projections")
 REBUILD_BATCH = 5000
 
 
@@ -266,7 +269,12 @@ class Projections:
         waiter = _notification_waiter(self.store, self.listen_env)
         try:
             while not stop.is_set():
-                self.catch_up()
+                try:
+                    self.catch_up()
+                except Exception:  # a database hiccup must not stop the follower for good
+                    log.exception("read models could not catch up; retrying in %s s", RETRY_SECONDS)
+                    stop.wait(RETRY_SECONDS)
+                    continue
                 waiter(poll_seconds, stop)
         finally:
             close = getattr(waiter, "close", None)

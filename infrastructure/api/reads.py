@@ -13,9 +13,9 @@ from domain.working_days import business_date
 from infrastructure.api.problems import problem
 from infrastructure.bootstrap import System
 from projections.incidents import SORTS, IncidentFilters
-from projections.reports import board_csv, parse_year_start
+from projections.reports import board_csv, check_report_range, parse_year_start
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 def _system(request: Request) -> System:
@@ -44,6 +44,7 @@ def read_router() -> APIRouter:
         national_priority: Annotated[str | None, Query(max_length=64)] = None,
         local_priority: Annotated[str | None, Query(max_length=64)] = None,
         response_type: ResponseType | None = None,
+        category: Annotated[str | None, Query(max_length=200)] = None,
         overdue: bool | None = None,
         occurred_from: date | None = None,
         occurred_to: date | None = None,
@@ -74,6 +75,7 @@ def read_router() -> APIRouter:
             national_priority=national_priority,
             local_priority=local_priority,
             response_type=response_type.value if response_type else None,
+            category=category,
             overdue=overdue,
             occurred_from=occurred_from,
             occurred_to=occurred_to,
@@ -94,7 +96,12 @@ def read_router() -> APIRouter:
     @router.get("/deadlines", tags=["deadlines"])
     def list_deadlines(
         request: Request,
-        status: Annotated[ClockState | None, Query(description="Deadline status.")] = None,
+        status: Annotated[
+            list[ClockState], Query(description="Deadline statuses (repeat for several).")
+        ] = [],  # noqa: B006 - FastAPI query list
+        open_only: Annotated[
+            bool, Query(alias="open", description="Only pending, approaching or breached.")
+        ] = False,
         kind: Annotated[
             str | None,
             Query(max_length=80, description="A deadline kind, or 'action' for every safety action."),
@@ -110,7 +117,8 @@ def read_router() -> APIRouter:
         system = _system(request)
         total, items = system.read_models.deadlines(
             _today(system),
-            status=status.value if status else None,
+            status=[s.value for s in status],
+            open_only=open_only,
             kind=kind,
             due_before=due_before,
             due_week=due_week,
@@ -143,15 +151,15 @@ def read_router() -> APIRouter:
         from_: Annotated[date, Query(alias="from")],
         to: date,
         year_start: Annotated[
-            str | None, Query(description="MM-DD; default INCIDENTFLOW_REPORTING_YEAR_START")
+            str | None,
+            Query(pattern=r"^\d{2}-\d{2}$", description="MM-DD; default INCIDENTFLOW_REPORTING_YEAR_START"),
         ] = None,
         format: Literal["json", "csv"] = "json",
     ) -> Response | dict[str, Any]:
         """Seed 002 §6.2's board table, one column per reporting year overlapping the range."""
         system = _system(request)
-        if to < from_:
-            return problem(422, f"to ({to}) is before from ({from_})")
         try:
+            check_report_range(from_, to)
             start = parse_year_start(year_start or system.settings.reporting_year_start)
         except ValueError as error:
             return problem(422, str(error))
@@ -168,8 +176,10 @@ def read_router() -> APIRouter:
         top: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> Response | dict[str, Any]:
         """Counts by category and Never Event type per month, and the top categories."""
-        if to < from_:
-            return problem(422, f"to ({to}) is before from ({from_})")
+        try:
+            check_report_range(from_, to)
+        except ValueError as error:
+            return problem(422, str(error))
         return _system(request).read_models.themes(from_, to, top)
 
     @router.get("/reports/overview", tags=["reports"])

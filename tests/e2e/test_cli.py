@@ -240,3 +240,12 @@ def test_printed_database_urls_hide_the_password() -> None:
 
     shown = _safe_url("postgresql+psycopg://incidentflow:s3cret@db.internal:5432/incidents")
     assert "s3cret" not in shown and "***" in shown
+
+
+def test_a_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, cli_env: str) -> None:
+    for value in ("4-1", "02-30", "13-01"):
+        monkeypatch.setenv("INCIDENTFLOW_REPORTING_YEAR_START", value)
+        result = runner.invoke(app, ["report", "board", "--from", "2025-04-01", "--to", "2026-03-31"])
+        assert result.exit_code == 2, value
+        assert "INCIDENTFLOW_REPORTING_YEAR_START" in result.output
+        assert "Traceback" not in result.output

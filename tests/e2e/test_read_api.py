@@ -161,6 +161,7 @@ def test_compliance_counts_each_clock(
             "breached": 0,
             "open": 0,
             "waived": 0,
+            "breaches_recorded": 0,
             "on_time_pct": 100.0,
         }
     ]
@@ -197,3 +198,76 @@ def test_projection_status(client: TestClient, populated: dict[str, str]) -> Non
     for row in status.values():
         assert row["position"] == row["head"] > 0
         assert row["lag_events"] == 0
+
+
+def test_forged_cursors_and_wildcards_are_handled(client: TestClient, populated: dict[str, str]) -> None:
+    import base64
+    import json as json_
+
+    for forged in ([123, "x"], [None, "x"], ["not-a-date", "x"]):
+        cursor = base64.urlsafe_b64encode(json_.dumps(forged).encode()).decode()
+        response = client.get("/incidents", params={"cursor": cursor})
+        assert response.status_code == 422, forged
+        assert "cursor" in response.json()["detail"]
+    assert client.get("/incidents", params={"q": "_"}).json()["total"] == 0
+    assert client.get("/incidents", params={"q": "%"}).json()["total"] == 0
+    assert client.get("/incidents", params={"category": "falls"}).json()["total"] == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0001-01-01", "to": "0001-12-31"},
+        {"from": "9999-01-01", "to": "9999-12-31"},
+        {"from": "1990-01-01", "to": "2099-12-31"},
+    ],
+)
+def test_report_ranges_are_bounded(client: TestClient, params: dict[str, str]) -> None:
+    for path in ("/reports/board", "/reports/themes"):
+        response = client.get(path, params=params)
+        assert response.status_code == 422, path
+        assert "between" in response.json()["detail"] or "at most" in response.json()["detail"]
+
+
+def test_open_deadlines_and_several_statuses(client: TestClient, populated: dict[str, str]) -> None:
+    open_ = client.get("/deadlines", params={"open": "true"}).json()
+    assert open_["total"] > 0 and all(
+        d["status"] in ("pending", "approaching", "breached") for d in open_["items"]
+    )
+    both = client.get("/deadlines", params=[("status", "pending"), ("status", "met")]).json()
+    pending = client.get("/deadlines", params={"status": "pending"}).json()["total"]
+    met = client.get("/deadlines", params={"status": "met"}).json()["total"]
+    assert both["total"] == pending + met
+
+
+def test_compliance_counts_breaches_that_extensions_moved_on(
+    client: TestClient, clock: FixedClock, populated: dict[str, str]
+) -> None:
+    incident = populated["surgery_sif"]
+    client.app.state.system.sweeper.sweep(clock.now())  # type: ignore[attr-defined]
+    response = client.post(
+        f"/incidents/{incident}/agree-extension",
+        json={
+            "deadline": "initial_review",
+            "new_due": "2026-07-31",
+            "reason": "inquest",
+            "approved_by": "ICB",
+        },
+    )
+    assert response.status_code == 200, response.text
+    rows = client.get("/reports/compliance", params={"kind": "initial_review"}).json()["rows"]
+    assert rows == [
+        {
+            "kind": "initial_review",
+            "organisation": "RYV",
+            "month": "2026-07",
+            "due": 1,
+            "met_on_time": 0,
+            "met_late": 0,
+            "breached": 0,
+            "open": 1,
+            "waived": 0,
+            "breaches_recorded": 1,
+            "on_time_pct": None,
+        }
+    ]

@@ -122,6 +122,7 @@ def test_an_escalated_learning_response_gets_its_own_clock(
     assert incident.investigation is not None
     assert incident.investigation.response_type is ResponseType.PSII
     assert deadline(incident, "learning_response").due == date(2026, 8, 18)
+    assert deadline(incident, "learning_response").previous_dues == ()  # the AAR had no clock
     assert incident.status.value == "under_investigation"
 
 
@@ -208,3 +209,14 @@ def test_effectiveness_reviews_continue_after_closure(report: Report, classify: 
     assert incident.actions[0].reviews[-1].effective is True
     with pytest.raises(CommandNotAllowed):
         incident.agree_action(ctx(), action_id="A2", description="x", owner="y", due=TODAY)
+
+
+def test_a_restarted_clock_keeps_its_history(report: Report, classify: Classify, ctx: Ctx) -> None:
+    incident = report(Profile.PSIRF_2022, physical_harm=PhysicalHarm.MODERATE)
+    classify(incident, physical_harm=PhysicalHarm.MODERATE)
+    first_due = deadline(incident, "candour_notification").due
+    classify(incident, physical_harm=PhysicalHarm.LOW)  # waived by the rule
+    classify(incident, physical_harm=PhysicalHarm.SEVERE)  # set again
+    again = deadline(incident, "candour_notification")
+    assert again.status is DeadlineStatus.PENDING
+    assert again.previous_dues == (first_due,)
