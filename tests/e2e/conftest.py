@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -33,12 +32,14 @@ BASE_REPORT: dict[str, Any] = {
     "psychological_harm": "none",
 }
 
+Response = Any  # what the test client returns (an httpx2 response)
+
 
 def headers_for(actor: str | None) -> dict[str, str]:
     return {} if actor is None else {"X-Actor": actor}
 
 
-def assert_problem(response: httpx.Response, status: int, *fragments: str) -> dict[str, Any]:
+def assert_problem(response: Response, status: int, *fragments: str) -> dict[str, Any]:
     """``response`` is an RFC 9457 problem with ``status`` whose detail names each fragment."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers["content-type"]
@@ -66,7 +67,7 @@ class Api:
         count: int = self.service.event_count()
         return count
 
-    def report_raw(self, body: dict[str, Any], actor: str | None = None) -> httpx.Response:
+    def report_raw(self, body: dict[str, Any], actor: str | None = None) -> Response:
         return self.client.post("/incidents", json=body, headers=headers_for(actor))
 
     def report(self, expect: int = 201, actor: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -81,7 +82,7 @@ class Api:
 
     def command_raw(
         self, incident: str, name: str, body: dict[str, Any], actor: str | None = None
-    ) -> httpx.Response:
+    ) -> Response:
         return self.client.post(f"/incidents/{incident}/{name}", json=body, headers=headers_for(actor))
 
     def command(
@@ -119,7 +120,7 @@ class Api:
 
     def refused(
         self,
-        response_or_call: httpx.Response | Callable[[], httpx.Response],
+        response_or_call: Response | Callable[[], Response],
         status: int,
         *fragments: str,
     ) -> dict[str, Any]:
