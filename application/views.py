@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from domain.enums import TERMINAL_STATUSES
 from domain.incident import Incident
 from domain.values import Deadline
 
@@ -89,9 +90,7 @@ def incident_view(incident: Incident, today: date) -> dict[str, Any]:
         "actions": plain(incident.actions),
         "downgrade": plain(incident.downgrade),
         "closed_on": plain(incident.closed_on),
-        "missing_for_closure": incident.missing_for_closure()
-        if incident.status.value not in ("closed", "downgraded")
-        else [],
+        "missing_for_closure": [] if incident.status in TERMINAL_STATUSES else incident.missing_for_closure(),
         "deadlines": [deadline_view(d, today) for d in incident.deadlines],
         "created_at": incident.created_on.isoformat(),
         "modified_at": incident.modified_on.isoformat(),

@@ -1,1 +1,1 @@
-"""Read models built from the event log (see later issues)."""
+"""Read models projected from the event log: SQL tables kept exactly once, rebuildable."""
