@@ -254,6 +254,25 @@ def _period_label(start: date, end: date, year_start: tuple[int, int]) -> str:
     return f"{start.year}/{(end.year) % 100:02d}"
 
 
+def _org_filters(r: QueryReader) -> tuple[str | None, str | None]:
+    """The organisation and commissioner code filters shared by the list pages."""
+    organisation = r.text(
+        "organisation",
+        "Organisation",
+        max_length=20,
+        pattern=ORG_CODE,
+        hint="Use an organisation code such as RX1.",
+    )
+    commissioner = r.text(
+        "commissioner",
+        "Commissioner",
+        max_length=20,
+        pattern=ORG_CODE,
+        hint="Use a commissioner code such as QT1.",
+    )
+    return organisation, commissioner
+
+
 def dashboard_router() -> APIRouter:
     """The dashboard's routes; include it in the app (``app.include_router``)."""
     router = APIRouter(prefix=PREFIX, tags=["dashboard"], include_in_schema=False)
@@ -384,20 +403,7 @@ def dashboard_router() -> APIRouter:
             r = QueryReader(request)
             status = r.choices("status", "Status", ["open", *labels.STATUS_LABELS])
             q = r.text("q", "Search", max_length=100)
-            organisation = r.text(
-                "organisation",
-                "Organisation",
-                max_length=20,
-                pattern=ORG_CODE,
-                hint="Use an organisation code such as RX1.",
-            )
-            commissioner = r.text(
-                "commissioner",
-                "Commissioner",
-                max_length=20,
-                pattern=ORG_CODE,
-                hint="Use a commissioner code such as QT1.",
-            )
+            organisation, commissioner = _org_filters(r)
             profile = r.choice("profile", "Framework", [p.value for p in Profile])
             harm = r.choices("physical_harm", "Physical harm", [h.value for h in PhysicalHarm])
             never_codes = [n.code for n in policy.never_events]
@@ -553,20 +559,7 @@ def dashboard_router() -> APIRouter:
                 pattern=CLOCK_KIND,
                 hint="Use a clock name such as commissioner_report, or action.",
             )
-            organisation = r.text(
-                "organisation",
-                "Organisation",
-                max_length=20,
-                pattern=ORG_CODE,
-                hint="Use an organisation code such as RX1.",
-            )
-            commissioner = r.text(
-                "commissioner",
-                "Commissioner",
-                max_length=20,
-                pattern=ORG_CODE,
-                hint="Use a commissioner code such as QT1.",
-            )
+            organisation, commissioner = _org_filters(r)
             status = (
                 r.choice(
                     "status", "Status this week", ["open", "all", *labels.CLOCK_STATE_LABELS], default="open"
