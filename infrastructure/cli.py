@@ -60,6 +60,7 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Incidentflow on http://{bind_host}:{bind_port} (store: {_safe_url(settings.database_url)})")
+    typer.echo(f"Dashboard: http://{bind_host}:{bind_port}/dashboard")
     typer.echo(f"API docs: http://{bind_host}:{bind_port}/docs")
     if settings.scheduler_in_serve:
         typer.echo(f"Deadline scheduler: a sweep every {settings.tick_seconds:g} s")
