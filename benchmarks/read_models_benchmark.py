@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from application.clock import FixedClock
 from benchmarks.population import populate
 from infrastructure.bootstrap import bootstrap
