@@ -4,7 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-postgres check lint format clean
+INCIDENTS ?= 500
+SEED ?= 1
+
+.PHONY: run demo test test-postgres check lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +19,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/incidentflow serve
+
+demo: $(VENV)/.installed
+	$(BIN)/incidentflow demo --incidents $(INCIDENTS) --seed $(SEED)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest -q
