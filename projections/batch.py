@@ -68,5 +68,24 @@ class RowBatch:
             for part in chunks(existing):
                 self.conn.execute(delete(table).where(table.c.incident_id.in_(part)))
             records = [r for incident in touched for r in self._rows[name][incident].values()]
-            if records:
+            if not records:
+                continue
+            if self.conn.dialect.name == "postgresql":
+                self._copy(table, records)
+            else:
                 self.conn.execute(insert(table), records)
+
+    def _copy(self, table: Table, records: list[dict[str, Any]]) -> None:
+        """PostgreSQL: COPY the rows in, in the same transaction (far fewer round trips
+        than one INSERT a row)."""
+        from psycopg import sql
+
+        columns = [column.name for column in table.columns]
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for record in records:
+                copy.write_row([record.get(column) for column in columns])
