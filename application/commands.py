@@ -6,8 +6,9 @@ incident or on policy live in the domain.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -20,9 +21,29 @@ from domain.enums import (
 )
 from domain.nhs_number import normalise_nhs_number
 
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(min_length=1, max_length=20_000)]
-OptionalText = Annotated[str, Field(max_length=20_000)]
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def printable(value: str) -> str:
+    """Refuse control characters (NUL and the like); tabs and line breaks are fine."""
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("contains a control character; remove it (tabs and line breaks are fine)")
+    return value
+
+
+def plausible_year(value: Any) -> Any:
+    """Refuse dates and instants outside 1900-2100: a typo, not a record."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
+LongText = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(printable)]
+OptionalText = Annotated[str, Field(max_length=20_000), AfterValidator(printable)]
+Instant = Annotated[AwareDatetime, AfterValidator(plausible_year)]
+Day = Annotated[date, AfterValidator(plausible_year)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 OrgCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]{0,19}$")]
 ActionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
@@ -44,7 +65,7 @@ class Command(Input):
 class PatientDetails(Input):
     nhs_number: NhsNumber | None = None
     name: Annotated[str, Field(max_length=200)] | None = None
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
 
 
 class ReportIncident(Input):
@@ -53,9 +74,9 @@ class ReportIncident(Input):
     organisation: OrgCode = Field(description="Provider organisation code (ODS).")
     commissioner: OrgCode = Field(description="Commissioner (ICB) code.")
     profile: Profile = Profile.PSIRF_2022
-    occurred_at: AwareDatetime
-    identified_at: AwareDatetime
-    reported_at: AwareDatetime | None = Field(
+    occurred_at: Instant
+    identified_at: Instant
+    reported_at: Instant | None = Field(
         default=None, description="When it entered the local reporting system; defaults to now."
     )
     location: ShortText
@@ -85,13 +106,13 @@ class ReportToCommissioner(Command):
     """The incident was reported to the commissioner (StEIS/LFPSE) (ReportedToCommissioner)."""
 
     reference: ShortText = Field(description="External reference (StEIS or LFPSE id).")
-    reported_on: date
+    reported_on: Day
 
 
 class SubmitInitialReview(Command):
     """SIF 2015 initial review, the '72-hour report' (InitialReviewSubmitted)."""
 
-    submitted_on: date
+    submitted_on: Day
     summary: LongText
 
 
@@ -99,7 +120,7 @@ class NotifyCandour(Command):
     """Duty of Candour notification in person, with account and apology (CandourNotified)."""
 
     relevant_person: ShortText = Field(description="Role, e.g. 'patient' or 'next of kin'.")
-    notified_on: date
+    notified_on: Day
     in_person: bool
     apology_given: bool
     account_given: bool
@@ -108,12 +129,12 @@ class NotifyCandour(Command):
 class SendCandourLetter(Command):
     """The written Duty of Candour follow-up (CandourLetterSent)."""
 
-    sent_on: date
+    sent_on: Day
     summary: LongText
 
 
 class Attempt(Input):
-    on: date
+    on: Day
     method: ShortText
     outcome: ShortText
 
@@ -130,14 +151,14 @@ class StartInvestigation(Command):
 
     response_type: ResponseType
     lead: ShortText
-    started_on: date
+    started_on: Day
     coroner_initiated: bool = False
 
 
 class SubmitInvestigationReport(Command):
     """Submit the investigation report (Investigated)."""
 
-    submitted_on: date
+    submitted_on: Day
     findings: LongText
     contributing_factors: list[ShortText] = Field(default_factory=list, max_length=100)
     root_causes: list[ShortText] = Field(default_factory=list, max_length=100)
@@ -149,15 +170,15 @@ class AgreeAction(Command):
     action_id: ActionId
     description: LongText
     owner: ShortText
-    due: date
-    agreed_on: date | None = Field(default=None, description="When it was agreed; default today.")
+    due: Day
+    agreed_on: Day | None = Field(default=None, description="When it was agreed; default today.")
 
 
 class CompleteAction(Command):
     """A safety action was implemented (SafetyActionCompleted)."""
 
     action_id: ActionId
-    completed_on: date
+    completed_on: Day
     evidence: LongText
 
 
@@ -189,7 +210,7 @@ class AgreeExtension(Command):
     """A deadline extension agreed with the commissioner (DeadlineExtended)."""
 
     deadline: DeadlineKind
-    new_due: date
+    new_due: Day
     reason: LongText
     approved_by: ShortText
 
@@ -204,7 +225,7 @@ class WaiveDeadline(Command):
 class Close(Command):
     """Close the incident once everything required is done (ActionsClosed)."""
 
-    closed_on: date
+    closed_on: Day
 
 
 COMMANDS: dict[str, type[Command]] = {

@@ -327,14 +327,16 @@ def report_board(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
 ) -> None:
     """The board report (seed 002 §6.2): one column per reporting year."""
-    from projections.reports import board_csv, board_table, parse_year_start
+    from projections.reports import board_csv, board_table, check_report_range, parse_year_start
 
     try:
         start, end = date.fromisoformat(from_), date.fromisoformat(to)
     except ValueError:
         raise typer.BadParameter("give --from and --to as YYYY-MM-DD") from None
-    if end < start:
-        raise typer.BadParameter(f"--to {to} is before --from {from_}")
+    try:
+        check_report_range(start, end)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     settings = _settings()
     try:
         first_day = parse_year_start(year_start or settings.reporting_year_start)

@@ -134,9 +134,9 @@ def new_row(incident_id: str, event: Incident.Reported) -> dict[str, Any]:
         "identified_on": business_date(event.identified_at),
         "reported_on": reported_on,
         "reported_month": reported_on.isoformat()[:7],
-        "location": event.location,
-        "care_setting": event.care_setting,
-        "category": event.category,
+        "location": _sql_text(event.location),
+        "care_setting": _sql_text(event.care_setting),
+        "category": _sql_text(event.category),
         "physical_harm": event.physical_harm.value,
         "psychological_harm": event.psychological_harm.value,
         "classified": False,
@@ -161,6 +161,11 @@ def new_row(incident_id: str, event: Incident.Reported) -> dict[str, Any]:
         "version": 0,
         "last_event_at": utc_text(event.timestamp),
     }
+
+
+def _sql_text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL; commands refuse it, but old events are kept as they are."""
+    return value.replace("\x00", "")
 
 
 def _classified(row: dict[str, Any], event: Any) -> None:

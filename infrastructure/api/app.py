@@ -12,9 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
-from application.commands import COMMANDS, Command, ReportIncident
+from application.commands import COMMANDS, Command, Instant, ReportIncident
 from application.incidents import IncidentService
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.reads import read_router
@@ -122,7 +121,7 @@ def _incident_router() -> APIRouter:
     def get_history(
         request: Request,
         incident: str,
-        as_of: Annotated[AwareDatetime | None, Query(description="Only events recorded by then.")] = None,
+        as_of: Annotated[Instant | None, Query(description="Only events recorded by then.")] = None,
     ) -> dict[str, Any]:
         """Every event in order: version, type, recorded_at, actor, data."""
         service = _service(request)
@@ -133,7 +132,7 @@ def _incident_router() -> APIRouter:
         request: Request,
         incident: str,
         version: Annotated[int | None, Query(ge=1)] = None,
-        as_of: Annotated[AwareDatetime | None, Query()] = None,
+        as_of: Annotated[Instant | None, Query()] = None,
     ) -> dict[str, Any] | JSONResponse:
         """The state as it was at a version, or as recorded at an instant."""
         service = _service(request)

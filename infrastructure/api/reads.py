@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from application.commands import Day
 from domain.enums import ClockState, PhysicalHarm, Profile, ResponseType, Status
 from domain.working_days import business_date
 from infrastructure.api.problems import problem
@@ -46,12 +47,12 @@ def read_router() -> APIRouter:
         response_type: ResponseType | None = None,
         category: Annotated[str | None, Query(max_length=200)] = None,
         overdue: bool | None = None,
-        occurred_from: date | None = None,
-        occurred_to: date | None = None,
-        identified_from: date | None = None,
-        identified_to: date | None = None,
-        reported_from: date | None = None,
-        reported_to: date | None = None,
+        occurred_from: Day | None = None,
+        occurred_to: Day | None = None,
+        identified_from: Day | None = None,
+        identified_to: Day | None = None,
+        reported_from: Day | None = None,
+        reported_to: Day | None = None,
         q: Annotated[
             str | None, Query(max_length=100, description="Text in the reference or location.")
         ] = None,
@@ -106,8 +107,8 @@ def read_router() -> APIRouter:
             str | None,
             Query(max_length=80, description="A deadline kind, or 'action' for every safety action."),
         ] = None,
-        due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
-        due_week: Annotated[date | None, Query(description="Any date in the Monday-Sunday week.")] = None,
+        due_before: Annotated[Day | None, Query(description="Due strictly before this date.")] = None,
+        due_week: Annotated[Day | None, Query(description="Any date in the Monday-Sunday week.")] = None,
         organisation: Annotated[str | None, Query(max_length=20)] = None,
         commissioner: Annotated[str | None, Query(max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -148,8 +149,8 @@ def read_router() -> APIRouter:
     @router.get("/reports/board", tags=["reports"], response_model=None)
     def board_report(
         request: Request,
-        from_: Annotated[date, Query(alias="from")],
-        to: date,
+        from_: Annotated[Day, Query(alias="from")],
+        to: Day,
         year_start: Annotated[
             str | None,
             Query(pattern=r"^\d{2}-\d{2}$", description="MM-DD; default INCIDENTFLOW_REPORTING_YEAR_START"),
@@ -171,8 +172,8 @@ def read_router() -> APIRouter:
     @router.get("/reports/themes", tags=["reports"], response_model=None)
     def themes(
         request: Request,
-        from_: Annotated[date, Query(alias="from")],
-        to: date,
+        from_: Annotated[Day, Query(alias="from")],
+        to: Day,
         top: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> Response | dict[str, Any]:
         """Counts by category and Never Event type per month, and the top categories."""

@@ -39,6 +39,7 @@ DEADLINES_PAGE = 50
 MAX_OFFSET = 10_000
 MAX_BOARD_YEARS = 15
 EARLIEST_BOARD_DATE = date(1948, 7, 5)  # the NHS began
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100  # as for dates in commands
 ORG_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,19}$")
 CLOCK_KIND = re.compile(r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.\-]+)?$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -159,13 +160,19 @@ class QueryReader:
         try:
             if not ISO_DATE.match(value):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.problems.append(
                 f"{label} ({name}): {self._shown(value)!r} is not a date; use YYYY-MM-DD, "
                 "for example 2026-04-01."
             )
             return None
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            self.problems.append(
+                f"{label} ({name}): the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
+            return None
+        return day
 
     def number(self, name: str, label: str, low: int, high: int, default: int) -> int:
         value = self.raw(name)

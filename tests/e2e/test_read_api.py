@@ -271,3 +271,50 @@ def test_compliance_counts_breaches_that_extensions_moved_on(
             "on_time_pct": None,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/deadlines?due_week=9999-12-31",
+        "/incidents?reported_from=0001-01-01",
+        "/reports/compliance?from=2026-13",
+        "/dashboard/deadlines?week=9999-12-31",
+        "/dashboard/deadlines?week=0001-01-01",
+        "/dashboard/board?from=9999-01-01&to=9999-12-31",
+        "/incidents/INC-2026-000001/state?as_of=9999-12-31T23:59:59-01:00",
+    ],
+)
+def test_extreme_dates_are_refused_not_crashed(
+    client: TestClient, populated: dict[str, str], path: str
+) -> None:
+    assert client.get(path).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"occurred_at": "0001-01-01T00:00:00+01:00"},
+        {"location": "Ward\u00007"},
+        {"description": "beep\u0007"},
+    ],
+)
+def test_reports_with_impossible_values_are_refused(client: TestClient, overrides: dict[str, str]) -> None:
+    before = client.app.state.service.event_count()  # type: ignore[attr-defined]
+    body = {
+        "organisation": "RYV",
+        "commissioner": "QUE",
+        "occurred_at": "2026-01-05T08:00:00+00:00",
+        "identified_at": "2026-01-05T09:00:00+00:00",
+        "location": "Ward",
+        "care_setting": "acute",
+        "category": "falls",
+        "description": "Fall",
+        "physical_harm": "none",
+        **overrides,
+    }
+    response = client.post("/incidents", json=body)
+    assert response.status_code == 422
+    assert next(iter(overrides)) in response.json()["detail"]
+    assert client.app.state.service.event_count() == before  # type: ignore[attr-defined]
+    assert client.get("/incidents").status_code == 200
