@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     func,
     or_,
     select,
@@ -59,7 +60,7 @@ class DeadlinesView:
     """Rows of ``deadlines`` (one per clock) and ``owners`` (one per incident)."""
 
     name = "deadlines"
-    code_version = "deadlines-2"
+    code_version = "deadlines-3"
 
     def __init__(self, calendar: WorkingDayCalendar, policy: CalendarPolicy) -> None:
         self.calendar = calendar
@@ -86,6 +87,8 @@ class DeadlinesView:
             Column("reminded_due", Date),
             Column("breached_due", Date),
             Column("ever_breached", Integer, nullable=False),
+            Column("breach_history", Text, nullable=False),  # every due date breached, "," separated
+            Column("reminder_history", Text, nullable=False),
             Column("extensions", Integer, nullable=False),
             Index(f"ix_dl_{suffix}_breach", "lifecycle", "due"),
             Index(f"ix_dl_{suffix}_reminder", "lifecycle", "remind_on"),
@@ -115,27 +118,25 @@ class DeadlinesView:
     def _apply(
         self, batch: RowBatch, incident_id: str, rows: dict[str, dict[str, Any]], change: ClockChange
     ) -> None:
+        row = rows.get(change.kind)
         if change.change == "set":
             assert change.due is not None
             owner = batch.one("owners", incident_id)
             assert owner is not None, f"no Reported event seen for {incident_id}"
-            rows[change.kind] = {
+            # A clock set again keeps its history, as the aggregate's deadline does.
+            rows[change.kind] = row = {
                 **{k: owner[k] for k in OWNER_FIELDS},
                 "incident_id": incident_id,
                 "kind": change.kind,
-                "due": change.due,
-                "due_month": change.due.isoformat()[:7],
-                "remind_on": self._remind_on(change.due),
                 "lifecycle": "pending",
-                "status": "pending",
                 "met_on": None,
-                "reminded_due": None,
-                "breached_due": None,
-                "ever_breached": 0,
-                "extensions": 0,
+                "ever_breached": row["ever_breached"] if row else 0,
+                "extensions": row["extensions"] if row else 0,
+                "breach_history": row["breach_history"] if row else "",
+                "reminder_history": row["reminder_history"] if row else "",
             }
+            self._move_due(row, change.due)
             return
-        row = rows.get(change.kind)
         if row is None:
             return
         if change.change == "met":
@@ -146,17 +147,33 @@ class DeadlinesView:
             row.update(lifecycle="waived", status="waived")
         elif change.change == "extended":
             assert change.due is not None
-            row.update(
-                due=change.due,
-                due_month=change.due.isoformat()[:7],
-                remind_on=self._remind_on(change.due),
-                status="pending",
-                extensions=row["extensions"] + 1,
-            )
-        elif change.change == "reminded" and change.due == row["due"]:
-            row.update(reminded_due=change.due, status="approaching")
-        elif change.change == "breached" and change.due == row["due"]:
-            row.update(breached_due=change.due, status="breached", ever_breached=1)
+            row["extensions"] += 1
+            self._move_due(row, change.due)
+        elif change.change in ("reminded", "breached") and change.due is not None:
+            history = "breach_history" if change.change == "breached" else "reminder_history"
+            row[history] = _add(row[history], change.due)
+            if change.change == "breached":
+                row["ever_breached"] = 1
+            if row["lifecycle"] == "pending":
+                self._move_due(row, row["due"])
+
+    def _move_due(self, row: dict[str, Any], due: date) -> None:
+        """Set the current due date and what follows from it and the recorded history."""
+        breached = due.isoformat() in row["breach_history"].split(",")
+        reminded = due.isoformat() in row["reminder_history"].split(",")
+        row.update(
+            due=due,
+            due_month=due.isoformat()[:7],
+            remind_on=self._remind_on(due),
+            breached_due=due if breached else None,
+            reminded_due=due if reminded else None,
+            status="breached" if breached else "approaching" if reminded else "pending",
+        )
+
+
+def _add(history: str, day: date) -> str:
+    days = [d for d in history.split(",") if d]
+    return ",".join(sorted({*days, day.isoformat()}))
 
 
 def due_for_breach(conn: Connection, table: Table, today: date, limit: int) -> list[DueDeadline]:

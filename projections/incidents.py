@@ -47,7 +47,7 @@ FAR_FUTURE = date(9999, 12, 31)
 
 class IncidentsView:
     name = "incidents"
-    version = "incidents-3"
+    version = "incidents-4"
 
     def tables(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         suffix = f"g{generation}"
@@ -83,7 +83,7 @@ class IncidentsView:
             Column("closed_on", Date),
             Column("next_due", Date, nullable=False),  # earliest pending due; FAR_FUTURE if none
             Column("open_breaches", Integer, nullable=False),
-            Column("clocks", Text, nullable=False),  # JSON: kind -> [due, lifecycle, breached]
+            Column("clocks", Text, nullable=False),  # JSON: kind -> [due, lifecycle, [breached dues]]
             Column("version", Integer, nullable=False),
             Column("last_event_at", String(32), nullable=False),  # UTC, fixed-width ISO 8601
             Index(f"ix_iv_{suffix}_status", "status", "reported_on"),
@@ -218,7 +218,8 @@ def _apply_clocks(row: dict[str, Any], event: Incident.Event) -> None:
     clocks: dict[str, list[Any]] = json.loads(row["clocks"])
     for change in event.clocks:
         if change.change == "set" and change.due is not None:
-            clocks[change.kind] = [change.due.isoformat(), "pending", None]
+            history = clocks[change.kind][2] if change.kind in clocks else []  # kept, as in the aggregate
+            clocks[change.kind] = [change.due.isoformat(), "pending", history]
         elif change.kind not in clocks:
             continue
         elif change.change == "met":
@@ -228,11 +229,11 @@ def _apply_clocks(row: dict[str, Any], event: Incident.Event) -> None:
         elif change.change == "extended" and change.due is not None:
             clocks[change.kind][0] = change.due.isoformat()
         elif change.change == "breached" and change.due is not None:
-            clocks[change.kind][2] = change.due.isoformat()
+            clocks[change.kind][2] = sorted({*clocks[change.kind][2], change.due.isoformat()})
     row["clocks"] = json.dumps(clocks, sort_keys=True)
     pending = [(due, breached) for due, state, breached in clocks.values() if state == "pending"]
     row["next_due"] = min((date.fromisoformat(d) for d, _ in pending), default=FAR_FUTURE)
-    row["open_breaches"] = sum(1 for d, breached in pending if breached == d)
+    row["open_breaches"] = sum(1 for d, breached in pending if d in breached)
 
 
 # ------------------------------------------------------------------ queries

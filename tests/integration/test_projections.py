@@ -445,3 +445,40 @@ def test_workers_wake_on_new_events(system: System, clock: FixedClock) -> None:
         assert time.monotonic() - started < 10, "the worker slept through the notification"
     finally:
         waiter.close()  # type: ignore[attr-defined]
+
+
+def test_the_deadlines_view_agrees_with_each_incident(system: System, clock: FixedClock) -> None:
+    """Every clock in the view has the incident's own due date and status, including a
+    clock set again after a breach (its history is kept, as the aggregate keeps it)."""
+    ids = busy_history(system, clock)
+    service = system.service
+    regraded = ids[1]  # PSIRF, no harm: classify moderate, breach the candour clock, regrade
+    clock.set(datetime(2026, 6, 10, 10, tzinfo=LONDON))
+    moderate = c.Classify(physical_harm="moderate", psychological_harm="none", rationale="worse")
+    service.classify(regraded, moderate, actor="bob")
+    at = datetime(2026, 6, 20, 9, tzinfo=LONDON)
+    clock.set(at)
+    system.sweeper.sweep(at)
+    service.classify(
+        regraded, c.Classify(physical_harm="low", psychological_harm="none", rationale="better"), actor="bob"
+    )
+    service.classify(regraded, moderate, actor="bob")
+    candour = next(d for d in service.get(regraded)["deadlines"] if d["kind"] == "candour_notification")
+    assert candour["status"] == "breached" and candour["history"]
+
+    total, rows = system.read_models.deadlines(at.date(), limit=1000)
+    view = {(r["incident_id"], r["kind"]): (r["due"], r["status"]) for r in rows}
+    own = {
+        (str(incident), d["kind"]): (d["due"], d["status"])
+        for incident in ids
+        for d in service.get(incident)["deadlines"]
+    }
+    assert total == len(own) and view == own
+    listed = {
+        i["id"]: i["open_breaches"]
+        for i in system.read_models.incidents(IncidentFilters(), at.date())["items"]
+    }
+    for incident in ids:
+        breached = sum(1 for d in service.get(incident)["deadlines"] if d["status"] == "breached")
+        assert listed[str(incident)] == breached, incident
+    assert system.sweeper.sweep(at).already_recorded == 0
