@@ -37,9 +37,17 @@ class DeadlineSource(Protocol):
     def refresh(self) -> None:
         """Bring the read model up to date with the event log."""
 
-    def due_for_breach(self, today: date, limit: int) -> Sequence[DueDeadline]: ...
+    def due_for_breach(
+        self, today: date, limit: int, after: tuple[date, str, str] | None = None
+    ) -> Sequence[DueDeadline]:
+        """Due for breach, in (due, incident id, kind) order after ``after``."""
+        ...
 
-    def due_for_reminder(self, today: date, limit: int) -> Sequence[DueDeadline]: ...
+    def due_for_reminder(
+        self, today: date, limit: int, after: tuple[date, str, str] | None = None
+    ) -> Sequence[DueDeadline]:
+        """Due for a reminder, in the same order."""
+        ...
 
 
 @dataclass
@@ -78,19 +86,20 @@ class DeadlineSweeper:
 
     def _drain(
         self,
-        find: Callable[[date, int], Sequence[DueDeadline]],
+        find: Callable[[date, int, tuple[date, str, str] | None], Sequence[DueDeadline]],
         today: date,
         summary: SweepSummary,
         record: Callable[[DueDeadline], bool],
     ) -> int:
+        """Walk every match once, a page at a time in key order, so rows that cannot be
+        recorded yet never hold back the ones after them."""
         recorded = 0
-        seen: set[tuple[str, str, date]] = set()
+        after: tuple[date, str, str] | None = None
         while True:
-            batch = [d for d in find(today, BATCH) if (d.incident_id, d.kind, d.due) not in seen]
+            batch = find(today, BATCH, after)
             if not batch:
                 return recorded
             for due in batch:
-                seen.add((due.incident_id, due.kind, due.due))
                 try:
                     if record(due):
                         recorded += 1
@@ -98,4 +107,5 @@ class DeadlineSweeper:
                         summary.already_recorded += 1
                 except DomainError as error:
                     summary.refused.append(f"{due.reference} {due.kind}: {error}")
-            self.source.refresh()
+            last = batch[-1]
+            after = (last.due, last.incident_id, last.kind)

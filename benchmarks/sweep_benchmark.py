@@ -117,7 +117,7 @@ def run(database_url: str, incidents: int, breaches: int, reference_loads: int) 
 def query_plan(conn: Any, database_url: str, table: str) -> str:
     sql = (
         f"SELECT incident_id, kind, due FROM {table} WHERE lifecycle = 'pending' "
-        "AND due < '2026-06-15' ORDER BY due LIMIT 500"
+        "AND due < '2026-06-15' ORDER BY due, incident_id, kind LIMIT 500"
     )
     if database_url.startswith("sqlite"):
         rows = conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")).fetchall()

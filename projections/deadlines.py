@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
 )
 
 from domain.incident import Incident
@@ -60,7 +61,7 @@ class DeadlinesView:
     """Rows of ``deadlines`` (one per clock) and ``owners`` (one per incident)."""
 
     name = "deadlines"
-    code_version = "deadlines-3"
+    code_version = "deadlines-4"
 
     def __init__(self, calendar: WorkingDayCalendar, policy: CalendarPolicy) -> None:
         self.calendar = calendar
@@ -90,7 +91,7 @@ class DeadlinesView:
             Column("breach_history", Text, nullable=False),  # every due date breached, "," separated
             Column("reminder_history", Text, nullable=False),
             Column("extensions", Integer, nullable=False),
-            Index(f"ix_dl_{suffix}_breach", "lifecycle", "due"),
+            Index(f"ix_dl_{suffix}_breach", "lifecycle", "due", "incident_id", "kind"),
             Index(f"ix_dl_{suffix}_reminder", "lifecycle", "remind_on"),
             Index(f"ix_dl_{suffix}_org_due", "organisation", "due"),
             Index(f"ix_dl_{suffix}_month", "due_month", "kind"),
@@ -176,36 +177,50 @@ def _add(history: str, day: date) -> str:
     return ",".join(sorted({*days, day.isoformat()}))
 
 
-def due_for_breach(conn: Connection, table: Table, today: date, limit: int) -> list[DueDeadline]:
+Key = tuple[date, str, str]
+
+
+def _page(
+    conn: Connection, table: Table, where: list[Any], limit: int, after: Key | None
+) -> list[DueDeadline]:
+    """A page in (due, incident, kind) order after ``after``: a sweep walks every match
+    once, even when rows ahead of it cannot be recorded yet."""
+    order = (table.c.due, table.c.incident_id, table.c.kind)
+    if after is not None:
+        where = [*where, tuple_(*order) > tuple_(*after)]
+    query = (
+        select(table.c.incident_id, table.c.reference, table.c.kind, table.c.due)
+        .where(*where)
+        .order_by(*order)  # the index order, so the limit stops the scan early
+        .limit(limit)
+    )
+    return [DueDeadline(r.incident_id, r.reference, r.kind, r.due) for r in conn.execute(query)]
+
+
+def due_for_breach(
+    conn: Connection, table: Table, today: date, limit: int, after: Key | None = None
+) -> list[DueDeadline]:
     """Pending deadlines due before ``today`` (Europe/London) with no breach recorded for
     their current due date: their breach moment, 00:00 the day after due, has passed."""
-    query = (
-        select(table.c.incident_id, table.c.reference, table.c.kind, table.c.due)
-        .where(
-            table.c.lifecycle == "pending",
-            table.c.due < today,
-            or_(table.c.breached_due.is_(None), table.c.breached_due != table.c.due),
-        )
-        .order_by(table.c.due)  # the index order, so the limit stops the scan early
-        .limit(limit)
-    )
-    return [DueDeadline(r.incident_id, r.reference, r.kind, r.due) for r in conn.execute(query)]
+    where = [
+        table.c.lifecycle == "pending",
+        table.c.due < today,
+        or_(table.c.breached_due.is_(None), table.c.breached_due != table.c.due),
+    ]
+    return _page(conn, table, where, limit, after)
 
 
-def due_for_reminder(conn: Connection, table: Table, today: date, limit: int) -> list[DueDeadline]:
+def due_for_reminder(
+    conn: Connection, table: Table, today: date, limit: int, after: Key | None = None
+) -> list[DueDeadline]:
     """Pending deadlines inside the reminder horizon, not yet due, not yet reminded."""
-    query = (
-        select(table.c.incident_id, table.c.reference, table.c.kind, table.c.due)
-        .where(
-            table.c.lifecycle == "pending",
-            table.c.remind_on <= today,
-            table.c.due >= today,
-            or_(table.c.reminded_due.is_(None), table.c.reminded_due != table.c.due),
-        )
-        .order_by(table.c.due)
-        .limit(limit)
-    )
-    return [DueDeadline(r.incident_id, r.reference, r.kind, r.due) for r in conn.execute(query)]
+    where = [
+        table.c.lifecycle == "pending",
+        table.c.remind_on <= today,
+        table.c.due >= today,
+        or_(table.c.reminded_due.is_(None), table.c.reminded_due != table.c.due),
+    ]
+    return _page(conn, table, where, limit, after)
 
 
 def days_overdue(row: Any, today: date) -> int:
@@ -290,13 +305,13 @@ class DeadlinesReadModel:
         table: Table = self.projections.tables(conn, "deadlines")["deadlines"]
         return table
 
-    def due_for_breach(self, today: date, limit: int) -> list[DueDeadline]:
+    def due_for_breach(self, today: date, limit: int, after: Key | None = None) -> list[DueDeadline]:
         with self.projections.reader.connect() as conn:
-            return due_for_breach(conn, self._table(conn), today, limit)
+            return due_for_breach(conn, self._table(conn), today, limit, after)
 
-    def due_for_reminder(self, today: date, limit: int) -> list[DueDeadline]:
+    def due_for_reminder(self, today: date, limit: int, after: Key | None = None) -> list[DueDeadline]:
         with self.projections.reader.connect() as conn:
-            return due_for_reminder(conn, self._table(conn), today, limit)
+            return due_for_reminder(conn, self._table(conn), today, limit, after)
 
     def list(self, today: date, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         self.refresh()

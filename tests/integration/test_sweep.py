@@ -238,3 +238,25 @@ def test_deadlines_list_filters_across_incidents(system: System, clock: FixedClo
     total, _ = system.deadlines.list(today, organisation="XYZ")
     assert total == 0
     assert str(first) in {d["incident_id"] for d in breached}
+
+
+def test_a_deadline_that_cannot_be_recorded_does_not_hold_back_the_rest(
+    system: System, clock: FixedClock, monkeypatch: Any
+) -> None:
+    import application.sweep
+
+    monkeypatch.setattr(application.sweep, "BATCH", 1)
+    clock.set(london(2026, 6, 1, 10))
+    first = report_sif(system, london(2026, 6, 1, 9))  # due 3 and 4 June
+    clock.set(london(2026, 6, 3, 10))
+    second = report_sif(system, london(2026, 6, 3, 9))  # due 5 and 8 June
+    clock.set(london(2026, 6, 20, 10))  # the first incident gets an event after the sweep instant
+    system.service.classify(
+        first,
+        c.Classify(physical_harm="none", psychological_harm="none", serious_incident=True, rationale="SI"),
+        actor="bob",
+    )
+    summary = sweep_at(system, clock, london(2026, 6, 10))  # as at 10 June: the first is refused
+    assert len(summary.refused) == 2 and all("earlier instant" in r for r in summary.refused)
+    assert summary.breached == 2
+    assert {b["data"]["kind"] for b in breaches(system, second)} == {"commissioner_report", "initial_review"}
