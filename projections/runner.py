@@ -266,20 +266,30 @@ class Projections:
     def follow(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Catch up, then wait for new events (LISTEN/NOTIFY on PostgreSQL, polling on
         SQLite), until ``stop`` is set."""
-        waiter = _notification_waiter(self.store, self.listen_env)
+        waiter: Callable[[float, threading.Event], None] | None = None
         try:
             while not stop.is_set():
                 try:
                     self.catch_up()
+                    if waiter is None:
+                        waiter = _notification_waiter(self.store, self.listen_env)
+                    waiter(poll_seconds, stop)
                 except Exception:  # a database hiccup must not stop the follower for good
                     log.exception("read models could not catch up; retrying in %s s", RETRY_SECONDS)
+                    _close(waiter)
+                    waiter = None  # a dropped LISTEN connection is opened again
                     stop.wait(RETRY_SECONDS)
-                    continue
-                waiter(poll_seconds, stop)
         finally:
-            close = getattr(waiter, "close", None)
-            if close:
-                close()
+            _close(waiter)
+
+
+def _close(waiter: object) -> None:
+    close = getattr(waiter, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            log.debug("closing the notification listener failed", exc_info=True)
 
 
 def _notification_waiter(

@@ -482,3 +482,34 @@ def test_the_deadlines_view_agrees_with_each_incident(system: System, clock: Fix
         breached = sum(1 for d in service.get(incident)["deadlines"] if d["status"] == "breached")
         assert listed[str(incident)] == breached, incident
     assert system.sweeper.sweep(at).already_recorded == 0
+
+
+def test_the_follower_survives_losing_its_database_connection(
+    system: System, clock: FixedClock, settings: Settings, monkeypatch: Any
+) -> None:
+    """A dropped LISTEN connection (PostgreSQL) is opened again; the follower goes on."""
+    import projections.runner
+
+    monkeypatch.setattr(projections.runner, "RETRY_SECONDS", 0.2)
+    stop = threading.Event()
+    follower = threading.Thread(target=system.projections.follow, args=(stop, 0.2), daemon=True)
+    follower.start()
+    try:
+        time.sleep(0.5)
+        if system.projections.listen_env is not None:
+            with system.engine.begin() as conn:
+                killed = conn.exec_driver_sql(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
+                ).scalar_one()
+            assert killed >= 1
+        busy_history(system, clock)
+        head = system.service.event_count()
+        deadline = time.monotonic() + 20
+        while min(p["position"] for p in system.projections.status()) < head:
+            assert follower.is_alive(), "the follower died"
+            assert time.monotonic() < deadline, "the follower did not catch up"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
