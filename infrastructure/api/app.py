@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from application.commands import COMMANDS, Command, Instant, ReportIncident
 from application.incidents import IncidentService
+from infrastructure.api.limits import BodySizeLimit
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.reads import read_router
 from infrastructure.bootstrap import System
@@ -81,12 +82,7 @@ def create_app(
     app.include_router(_incident_router())
     app.include_router(dashboard_router())
 
-    @app.middleware("http")
-    async def limit_body_size(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            return problem(413, f"request bodies are limited to {MAX_BODY_BYTES} bytes")
-        return await call_next(request)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
 
     @app.get("/health", tags=["operations"])
     def health(request: Request) -> dict[str, Any]:
