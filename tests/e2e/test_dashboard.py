@@ -1048,7 +1048,7 @@ def forged_cursor(value: Any) -> str:
         ("/dashboard/deadlines?overdue_offset=-1", "Overdue list position (overdue_offset)"),
         ("/dashboard/board?year_start=13-45", "Reporting year starts (year_start)"),
         ("/dashboard/board?from=2026-05-01&to=2025-05-01", "To (2025-05-01) is before From (2026-05-01)"),
-        ("/dashboard/board?from=0001-01-01&to=2026-01-01", "before the NHS began"),
+        ("/dashboard/board?from=1920-01-01&to=2026-01-01", "before the NHS began"),
         ("/dashboard/board?from=1950-01-01&to=2026-01-01", "spans more than 15 reporting years"),
         ("/dashboard/board?from=2026-02-30", "From (from): '2026-02-30' is not a date"),
     ],
