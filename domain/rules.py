@@ -49,19 +49,22 @@ def required_response(
     if never_event and "never_event" not in codes:
         codes.append("never_event")
     if codes:
-        allowed: list[ResponseType] = []
+        options: list[tuple[ResponseType, ...]] = []
         reasons: list[str] = []
         refer_to: str | None = None
         for code in codes:
             priority = policy.national_priority(code)
-            for response in (priority.required_response, *priority.local_alternatives):
-                if response not in allowed:
-                    allowed.append(response)
+            options.append((priority.required_response, *priority.local_alternatives))
             if priority.refer_to:
                 refer_to = refer_to or priority.refer_to
                 reasons.append(f"national priority {code}: refer to {priority.refer_to}")
             else:
                 reasons.append(f"national priority {code}: locally-led PSII")
+        # Every priority must be satisfied: a response they all allow (a Never Event with a
+        # safeguarding incident still needs its PSII). If none fits all, any of them may.
+        allowed = [r for r in options[0] if all(r in o for o in options[1:])]
+        if not allowed:
+            allowed = list(dict.fromkeys(r for o in options for r in o))
         return RequiredResponse(
             allowed=tuple(allowed), required=True, reason="; ".join(reasons), refer_to=refer_to
         )

@@ -120,8 +120,9 @@ class TestNationalPriorities:
             never_event="wrong_route",
             national_priority="mental_health_homicide",
         )
-        assert ResponseType.EXTERNAL_REFERRAL in required.allowed
-        assert ResponseType.PSII in required.allowed
+        # Both must be satisfied: the Never Event's PSII is the one response both allow;
+        # the referral to the regional team is still named.
+        assert required.allowed == (ResponseType.PSII,)
         assert "Regional Independent Investigation Team" in (required.refer_to or "")
         assert "never_event" in required.reason
         assert "mental_health_homicide" in required.reason
@@ -180,3 +181,20 @@ class TestLocalPriorities:
 
     def test_nothing_leaves_the_response_open(self, policy: Policy) -> None:
         assert _required(policy, Profile.PSIRF_2022) is None
+
+
+def test_every_national_priority_must_be_satisfied(policy: Policy) -> None:
+    """A Never Event that is also a safeguarding incident still needs its PSII."""
+    response = required_response(
+        policy,
+        Profile.PSIRF_2022,
+        organisation="RXA",
+        occurred_on=date(2026, 5, 1),
+        serious_incident=None,
+        never_event="wrong_site_surgery",
+        national_priority="safeguarding",
+        local_priority=None,
+    )
+    assert response is not None
+    assert response.allowed == (ResponseType.PSII,)
+    assert response.refer_to == "Local authority safeguarding lead"
