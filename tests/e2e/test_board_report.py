@@ -179,3 +179,38 @@ def test_board_report_from_the_cli(
         ["report", "board", "--from", "2024-04-01", "--to", "2024-05-01", "--year-start", "11-01", "--csv"],
     )
     assert november.output.splitlines()[0] == "row,label,2023-11-01 to 2024-10-31"
+
+
+def test_the_reporting_year_follows_the_reported_business_date(client: TestClient, clock: FixedClock) -> None:
+    """An incident reported at 23:30 UTC on 31 March during BST was reported on 1 April in
+    London (the next reporting year); one reported on 31 March counts in the year ending
+    that day; one that occurred in March but was reported in April counts in April's year."""
+    clock.set(datetime(2025, 12, 1, 12, tzinfo=UTC))
+    bodies = [
+        ("2025-03-31T22:30:00+00:00", "2025-03-31T22:40:00+00:00", "2025-03-31T23:30:00+00:00"),  # 1 Apr BST
+        ("2025-03-31T08:00:00+00:00", "2025-03-31T09:00:00+00:00", "2025-03-31T10:00:00+00:00"),  # 31 Mar
+        (
+            "2025-03-20T08:00:00+00:00",
+            "2025-04-02T09:00:00+00:00",
+            "2025-04-02T10:00:00+00:00",
+        ),  # occurred March
+    ]
+    for occurred, identified, reported in bodies:
+        body = {
+            **BASE,
+            "profile": "psirf-2022",
+            "occurred_at": occurred,
+            "identified_at": identified,
+            "reported_at": reported,
+            "physical_harm": "none",
+        }
+        created = client.post("/incidents", json=body)
+        assert created.status_code == 201, created.text
+        classify(client, created.json()["id"], never_event="wrong_site_surgery")
+    periods = client.get("/reports/board", params={"from": "2024-04-01", "to": "2026-03-31"}).json()[
+        "periods"
+    ]
+    assert [(p["start"], p["rows"]["never_events"]) for p in periods] == [
+        ("2024-04-01", 1),
+        ("2025-04-01", 2),
+    ]
