@@ -99,6 +99,11 @@ class Classify(Command):
     national_priority: Code | None = None
     local_priority: Code | None = None
     serious_incident: bool | None = None
+    natural_course_death: bool = Field(
+        default=False,
+        description="The death (physical_harm fatal) was from the natural course of the illness, "
+        "not the incident: not a notifiable safety incident (Regulation 20).",
+    )
     rationale: LongText
 
 

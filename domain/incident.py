@@ -477,9 +477,11 @@ class Incident(Aggregate):
         local_priority: str | None,
         serious_incident: bool | None,
         rationale: str,
+        natural_course_death: bool = False,
     ) -> None:
         """Grade harm and classify; derives candour applicability and required response.
-        May be repeated (reclassification); each one is recorded."""
+        May be repeated (reclassification); each one is recorded. ``natural_course_death``:
+        the patient died from the natural course of the illness, not the incident."""
         self._check_open("classify")
         occurred_on = self.occurred_on
         framework = ctx.policy.profile(self._profile)
@@ -524,7 +526,12 @@ class Incident(Aggregate):
             ctx.policy.local_priority(local_priority, self._organisation, occurred_on)
         if not rationale.strip():
             raise InvalidCommand("rationale is required: say why the incident is graded so")
-        applies = candour_applies(physical_harm, prolonged_psychological_harm)
+        if natural_course_death and physical_harm is not PhysicalHarm.FATAL:
+            raise InvalidCommand(
+                "natural_course_death is for a death (physical_harm fatal) from the natural "
+                "course of the illness; leave it false otherwise"
+            )
+        applies = candour_applies(physical_harm, prolonged_psychological_harm, natural_course_death)
         response = required_response(
             ctx.policy,
             self._profile,
@@ -544,6 +551,7 @@ class Incident(Aggregate):
             local_priority=local_priority,
             serious_incident=serious_incident,
             rationale=rationale,
+            natural_course_death=natural_course_death,
             candour_applies=applies,
             required_response=response,
         )

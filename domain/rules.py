@@ -17,10 +17,15 @@ SIF_INVESTIGATIONS = (
 )
 
 
-def candour_applies(physical_harm: PhysicalHarm, prolonged_psychological_harm: bool) -> bool:
+def candour_applies(
+    physical_harm: PhysicalHarm, prolonged_psychological_harm: bool, natural_course_death: bool = False
+) -> bool:
     """Is this a notifiable safety incident (Regulation 20, Health and Social Care Act 2008
-    (Regulated Activities) Regulations 2014)? Death, severe or moderate harm, or prolonged
-    psychological harm (28 days or more). A Never Event alone does not make it notifiable."""
+    (Regulated Activities) Regulations 2014)? Death (not from the natural course of the
+    illness or underlying condition), severe or moderate harm, or prolonged psychological
+    harm (28 days or more). A Never Event alone does not make it notifiable."""
+    if physical_harm is PhysicalHarm.FATAL and natural_course_death:
+        return prolonged_psychological_harm
     return physical_harm in NOTIFIABLE_PHYSICAL_HARM or prolonged_psychological_harm
 
 

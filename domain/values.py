@@ -54,6 +54,7 @@ class Classification:
     rationale: str
     candour_applies: bool
     required_response: RequiredResponse | None
+    natural_course_death: bool = False
 
 
 @dataclass(frozen=True)

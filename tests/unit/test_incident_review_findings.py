@@ -220,3 +220,29 @@ def test_a_restarted_clock_keeps_its_history(report: Report, classify: Classify,
     again = deadline(incident, "candour_notification")
     assert again.status is DeadlineStatus.PENDING
     assert again.previous_dues == (first_due,)
+
+
+def test_a_death_from_the_natural_course_of_illness_is_not_notifiable(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.SIF_2015, physical_harm=PhysicalHarm.FATAL)
+    assert incident.candour_applies  # a death, graded at report: candour is presumed
+    classify(incident, physical_harm=PhysicalHarm.FATAL, natural_course_death=True)
+    assert not incident.candour_applies
+    assert deadline(incident, "candour_notification").status is DeadlineStatus.WAIVED
+    error = assert_refused(
+        incident,
+        InvalidCommand,
+        incident.classify,
+        ctx(),
+        physical_harm=PhysicalHarm.SEVERE,
+        psychological_harm=incident.psychological_harm,
+        prolonged_psychological_harm=False,
+        never_event=None,
+        national_priority=None,
+        local_priority=None,
+        serious_incident=True,
+        rationale="r",
+        natural_course_death=True,
+    )
+    assert "physical_harm fatal" in str(error)
