@@ -208,7 +208,7 @@ class Projections:
         return dict(targets)
 
     def _drop_retired(self, name: str) -> None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             retired = [g for g in tracking.generations(conn, name) if g.state == tracking.RETIRED]
         for old in retired:
             try:
@@ -230,7 +230,7 @@ class Projections:
         """Each view's generation, position, the log head and the lag in events and seconds."""
         head = self.head()
         report = []
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:  # no write lock: status never waits on workers
             for name, view in self.views.items():
                 current = tracking.active(conn, name)
                 position = current.position if current else 0

@@ -343,7 +343,7 @@ def test_a_worker_killed_at_random_points_then_restarted_equals_a_clean_rebuild(
         "run",
         "--once",
         "--batch-size",
-        "7",
+        "3",
     ]
     chance = random.Random(20261125)
     positions: list[list[int]] = []
@@ -351,14 +351,15 @@ def test_a_worker_killed_at_random_points_then_restarted_equals_a_clean_rebuild(
     def progress() -> int:
         return sum(p["position"] for p in system.projections.status())
 
+    views = len(system.projections.views)
     for attempt in range(4):
-        before = progress()
+        # Kill it once it has applied a random share of what is left (polled closely).
+        target = progress() + chance.uniform(0.05, 0.6) * (views * head - progress())
         with (tmp_path / f"worker{attempt}.log").open("w") as log:
             worker = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
-        while progress() == before and worker.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)  # wait until this worker is applying events
-        time.sleep(chance.uniform(0.0, 0.3))  # then kill it at a random point
+        while progress() < target and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
         positions.append([p["position"] for p in system.projections.status()])
