@@ -12,7 +12,7 @@ from application.incidents import IncidentService, IncidentStore
 from application.sweep import DeadlineSweeper
 from domain.policy import load_policy
 from domain.working_days import WorkingDayCalendar
-from infrastructure.persistence import eventsourcing_env, prepare_database
+from infrastructure.persistence import eventsourcing_env, prepare_database, startup_lock
 from infrastructure.settings import Settings
 from projections.database import read_model_engine
 from projections.deadlines import DeadlinesReadModel, DeadlinesView
@@ -49,16 +49,17 @@ def bootstrap(
     settings = settings or Settings()
     policy = load_policy(settings.policy_dir)
     calendar = WorkingDayCalendar(policy.calendar.extra_holidays)
-    prepare_database(settings.database_url)
     env = eventsourcing_env(settings.database_url)
-    store = IncidentStore(env=env)
+    with startup_lock(settings.database_url):
+        prepare_database(settings.database_url)
+        store = IncidentStore(env=env)
+        engine = read_model_engine(settings.database_url)
+        reader = read_model_engine(settings.database_url, writer=False)
+        views = [IncidentsView(), DeadlinesView(calendar, policy.calendar)]
+        listen = env if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres" else None
+        projections = Projections(store, engine, views, listen_env=listen, reader=reader)
+        projections.setup(progress)
     service = IncidentService(store, policy, calendar=calendar, clock=clock)
-    engine = read_model_engine(settings.database_url)
-    reader = read_model_engine(settings.database_url, writer=False)
-    views = [IncidentsView(), DeadlinesView(calendar, policy.calendar)]
-    listen = env if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres" else None
-    projections = Projections(store, engine, views, listen_env=listen, reader=reader)
-    projections.setup(progress)
     deadlines = DeadlinesReadModel(projections)
     return System(
         settings=settings,

@@ -7,6 +7,8 @@ the core modules rather than the SQLAlchemy extension.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -73,3 +75,32 @@ def prepare_database(database_url: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+STARTUP_LOCK = 0x1C1DE7F10  # pg_advisory_lock key: one start-up at a time per database
+
+
+@contextmanager
+def startup_lock(database_url: str) -> Iterator[None]:
+    """PostgreSQL: hold an advisory lock while a process creates or upgrades tables (the
+    event store's, the read models', a rebuild of a changed view), so processes starting
+    together do not race on the catalog or rebuild the same view twice. SQLite: nothing."""
+    env = eventsourcing_env(database_url)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (STARTUP_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (STARTUP_LOCK,))

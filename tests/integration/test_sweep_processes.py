@@ -77,8 +77,14 @@ def test_two_schedulers_sweeping_at_once_record_each_breach_exactly_once(
 ) -> None:
     populate(system, clock, incidents=120)
     processes = [tick_process(settings.database_url, tmp_path, f"tick{n}.log") for n in range(2)]
-    for process in processes:
-        assert process.wait(timeout=300) == 0, (tmp_path / "tick0.log").read_text()
+    try:
+        codes = [process.wait(timeout=300) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert codes == [0, 0], (tmp_path / "tick0.log").read_text() + (tmp_path / "tick1.log").read_text()
     counts = breach_counts(system)
     assert len(counts) == 240  # two clocks for each of 120 incidents
     assert set(counts.values()) == {1}, "a breach was recorded twice"
