@@ -293,7 +293,7 @@ def list_deadlines(
 
 
 class DeadlinesReadModel:
-    """The due-deadlines view as the sweep and the API use it."""
+    """The due-deadlines view as the sweep uses it (lists go through ReadModels)."""
 
     def __init__(self, projections: Any) -> None:
         self.projections = projections
@@ -312,8 +312,3 @@ class DeadlinesReadModel:
     def due_for_reminder(self, today: date, limit: int, after: Key | None = None) -> list[DueDeadline]:
         with self.projections.reader.connect() as conn:
             return due_for_reminder(conn, self._table(conn), today, limit, after)
-
-    def list(self, today: date, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
-        self.refresh()
-        with self.projections.reader.connect() as conn:
-            return list_deadlines(conn, self._table(conn), today, **filters)

@@ -228,14 +228,14 @@ def test_deadlines_list_filters_across_incidents(system: System, clock: FixedClo
     report_sif(system, london(2026, 6, 1, 9))
     sweep_at(system, clock, london(2026, 6, 4, 8))
     today = date(2026, 6, 4)
-    total, breached = system.deadlines.list(today, status="breached")
+    total, breached = system.read_models.deadlines(today, status="breached")
     assert total == 2 and {d["kind"] for d in breached} == {"commissioner_report"}
     assert all(d["days_overdue"] == 1 for d in breached)
-    total, reviews = system.deadlines.list(today, kind="initial_review", due_before=date(2026, 6, 5))
+    total, reviews = system.read_models.deadlines(today, kind="initial_review", due_before=date(2026, 6, 5))
     assert total == 2 and all(d["status"] == "approaching" for d in reviews)
-    total, _ = system.deadlines.list(today, organisation="ryv")
+    total, _ = system.read_models.deadlines(today, organisation="ryv")
     assert total == 4
-    total, _ = system.deadlines.list(today, organisation="XYZ")
+    total, _ = system.read_models.deadlines(today, organisation="XYZ")
     assert total == 0
     assert str(first) in {d["incident_id"] for d in breached}
 
