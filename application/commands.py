@@ -227,6 +227,14 @@ class WaiveDeadline(Command):
     reason: LongText
 
 
+class RecordReferral(Command):
+    """The incident was referred to another body (ReferralRecorded)."""
+
+    referred_to: ShortText = Field(description="The body, e.g. the Regional Independent Investigation Team.")
+    referred_on: Day
+    reference: Annotated[str, Field(max_length=200), AfterValidator(printable)] = ""
+
+
 class Close(Command):
     """Close the incident once everything required is done (ActionsClosed)."""
 
@@ -249,6 +257,7 @@ COMMANDS: dict[str, type[Command]] = {
     "decide-downgrade": DecideDowngrade,
     "agree-extension": AgreeExtension,
     "waive-deadline": WaiveDeadline,
+    "record-referral": RecordReferral,
     "close": Close,
 }
 """Command name (kebab-case, as in the HTTP path and the CLI) → input model."""

@@ -133,6 +133,9 @@ class IncidentService:
     def waive_deadline(self, incident_id: UUID, command: c.WaiveDeadline, *, actor: str) -> dict[str, Any]:
         return self._run(incident_id, command, actor, Incident.waive_deadline)
 
+    def record_referral(self, incident_id: UUID, command: c.RecordReferral, *, actor: str) -> dict[str, Any]:
+        return self._run(incident_id, command, actor, Incident.record_referral)
+
     def close_incident(self, incident_id: UUID, command: c.Close, *, actor: str) -> dict[str, Any]:
         return self._run(incident_id, command, actor, Incident.close)
 

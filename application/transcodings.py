@@ -75,6 +75,7 @@ VALUE_TYPES: tuple[type[Any], ...] = (
     values.CandourRecord,
     values.Investigation,
     values.Downgrade,
+    values.Referral,
 )
 
 

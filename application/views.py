@@ -89,6 +89,7 @@ def incident_view(incident: Incident, today: date) -> dict[str, Any]:
         "investigation": plain(incident.investigation),
         "actions": plain(incident.actions),
         "downgrade": plain(incident.downgrade),
+        "referrals": plain(incident.referrals),
         "closed_on": plain(incident.closed_on),
         "missing_for_closure": [] if incident.status in TERMINAL_STATUSES else incident.missing_for_closure(),
         "deadlines": [deadline_view(d, today) for d in incident.deadlines],

@@ -41,6 +41,7 @@ from domain.values import (
     Downgrade,
     Investigation,
     Patient,
+    Referral,
     SafetyAction,
 )
 from domain.working_days import WorkingDayCalendar, breach_instant, business_date, start_of_day
@@ -337,6 +338,19 @@ class Incident(Aggregate):
         due: date
         breached_at: datetime
 
+    class ReferralRecorded(Event):
+        referred_to: str
+        referred_on: date
+        reference: str
+
+        def apply_to(self, incident: Incident) -> None:
+            incident._referrals = (
+                *incident._referrals,
+                Referral(
+                    referred_to=self.referred_to, referred_on=self.referred_on, reference=self.reference
+                ),
+            )
+
     class ActionsClosed(Event):
         closed_on: date
 
@@ -368,6 +382,7 @@ class Incident(Aggregate):
         self._investigation: Investigation | None = None
         self._actions: dict[str, SafetyAction] = {}
         self._downgrade: Downgrade | None = None
+        self._referrals: tuple[Referral, ...] = ()
         self._closed_on: date | None = None
         self._deadlines: dict[str, Deadline] = {}
         self._status = Status.REPORTED
@@ -911,6 +926,26 @@ class Incident(Aggregate):
             approved_by=approved_by,
         )
 
+    def record_referral(
+        self, ctx: CommandContext, *, referred_to: str, referred_on: date, reference: str = ""
+    ) -> None:
+        """The incident was referred to another body (a national priority's referral, such
+        as the Regional Independent Investigation Team or the Child Death Overview Panel)."""
+        self._check_open("record-referral")
+        if self._classification is None:
+            raise CommandNotAllowed("classify the incident first: it says where to refer it")
+        self._check_business_date(
+            ctx, "referred_on", referred_on, self.identified_on, "the incident was identified"
+        )
+        self._record(
+            ctx,
+            self.ReferralRecorded,
+            (),
+            referred_to=referred_to,
+            referred_on=referred_on,
+            reference=reference,
+        )
+
     def waive_deadline(self, ctx: CommandContext, *, deadline: str, reason: str) -> None:
         """A deadline no longer applies (e.g. agreed with the commissioner); says why."""
         # The candour clock stays open after a downgrade (statutory duty); so may its waiver,
@@ -999,6 +1034,14 @@ class Incident(Aggregate):
         if required is not None and required.required and investigation is None:
             allowed = ", ".join(r.value for r in required.allowed)
             missing.append(f"a learning response is required ({required.reason}): start one of {allowed}")
+        referred = bool(self._referrals) or (
+            investigation is not None and investigation.response_type is ResponseType.EXTERNAL_REFERRAL
+        )
+        if required is not None and required.refer_to and not referred:
+            missing.append(
+                f"the referral to {required.refer_to} has not been recorded (record-referral, or "
+                "an external_referral learning response)"
+            )
         if investigation is not None and self._needs_other_response(investigation):
             assert required is not None
             allowed = ", ".join(r.value for r in required.allowed)
@@ -1126,6 +1169,10 @@ class Incident(Aggregate):
     @property
     def downgrade(self) -> Downgrade | None:
         return self._downgrade
+
+    @property
+    def referrals(self) -> tuple[Referral, ...]:
+        return self._referrals
 
     @property
     def closed_on(self) -> date | None:

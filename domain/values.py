@@ -186,6 +186,15 @@ class Investigation:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """A referral of the incident to another body."""
+
+    referred_to: str
+    referred_on: date
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Downgrade:
     requested_at: datetime
     rationale: str

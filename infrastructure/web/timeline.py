@@ -255,5 +255,9 @@ SENTENCES: dict[str, Callable[[Data], Described]] = {
     ),
     "DeadlineApproaching": _approaching,
     "DeadlineBreached": lambda d: (f"Deadline breached: {d.get('kind')} due {d.get('due')}", []),
+    "ReferralRecorded": lambda d: (
+        f"Referred to {d.get('referred_to')} on {d.get('referred_on')}",
+        [("Reference", str(d.get("reference") or ""))],
+    ),
     "ActionsClosed": lambda d: (f"Closed on {d.get('closed_on')}", []),
 }

@@ -767,6 +767,24 @@ def test_case8_local_aar_is_an_accepted_alternative_for_mental_health_homicide(
         {"response_type": "aar", "lead": "CMHT manager", "started_on": "2026-11-25"},
     )
     assert api.get(iid)["investigation"]["response_type"] == "aar"
+    api.command(iid, "submit-investigation-report", {"submitted_on": "2026-11-25", "findings": "Learning"})
+    # The referral to the regional team is still owed: closing names it.
+    refused = api.client.post(f"/incidents/{iid}/close", json={"closed_on": "2026-11-25"})
+    assert refused.status_code == 409
+    assert any("Regional Independent Investigation Team" in m for m in refused.json()["missing"])
+    api.command(
+        iid,
+        "record-referral",
+        {
+            "referred_to": "NHS England Regional Independent Investigation Team",
+            "referred_on": "2026-11-25",
+            "reference": "RIIT/2026/17",
+        },
+    )
+    assert api.get(iid)["referrals"][0]["reference"] == "RIIT/2026/17"
+    api.command(iid, "close", {"closed_on": "2026-11-25"})
+    assert api.get(iid)["status"] == "closed"
+    assert "ReferralRecorded" in api.event_types(iid)
 
 
 def test_default_clock_is_the_documented_instant(clock: FixedClock) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from domain.enums import DeadlineStatus, PhysicalHarm, Profile, ResponseType
-from domain.errors import CommandNotAllowed, InvalidCommand
+from domain.errors import CloseRefused, CommandNotAllowed, InvalidCommand
 from domain.incident import CommandContext, Incident
 
 from .helpers import IDENTIFIED_ON, TODAY, assert_refused, deadline
@@ -246,3 +246,42 @@ def test_a_death_from_the_natural_course_of_illness_is_not_notifiable(
         natural_course_death=True,
     )
     assert "physical_harm fatal" in str(error)
+
+
+def test_a_referral_the_priority_names_must_be_recorded_before_closure(
+    report: Report, classify: Classify, ctx: Ctx
+) -> None:
+    incident = report(Profile.PSIRF_2022)
+    classify(incident, national_priority="mental_health_homicide")
+    incident.start_investigation(
+        ctx(),
+        response_type=ResponseType.AAR,
+        lead="Ward lead",
+        started_on=IDENTIFIED_ON,
+        coroner_initiated=False,
+    )
+    incident.submit_investigation_report(
+        ctx(), submitted_on=TODAY, findings="Learning", contributing_factors=(), root_causes=()
+    )
+    referral = (
+        "the referral to NHS England Regional Independent Investigation Team (RIIT) has not been recorded"
+    )
+    assert any(item.startswith(referral) for item in incident.missing_for_closure())
+    with pytest.raises(CloseRefused):
+        incident.close(ctx(), closed_on=TODAY)
+    incident.record_referral(
+        ctx(),
+        referred_to="NHS England Regional Independent Investigation Team",
+        referred_on=TODAY,
+        reference="RIIT/2026/17",
+    )
+    assert not any(item.startswith(referral) for item in incident.missing_for_closure())
+    incident.close(ctx(), closed_on=TODAY)
+    assert incident.referrals[0].reference == "RIIT/2026/17"
+
+
+def test_a_referral_needs_a_classification_and_a_real_date(report: Report, ctx: Ctx) -> None:
+    incident = report(Profile.PSIRF_2022)
+    assert_refused(
+        incident, CommandNotAllowed, incident.record_referral, ctx(), referred_to="LeDeR", referred_on=TODAY
+    )
